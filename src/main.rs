@@ -1,0 +1,115 @@
+//! The `rzk` binary: `rzk zoo.cfg` (or `rzk server zoo.cfg`) starts a server
+//! from a standard ZooKeeper configuration, like Java's `QuorumPeerMain`;
+//! the other subcommands are tools.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use rzk::config::{self, SystemProperties};
+use tracing_subscriber::EnvFilter;
+
+/// Exit code for a configuration that does not load (like a usage error).
+const EXIT_BAD_CONFIG: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rzk",
+    version = rzk::VERSION_LINE,
+    about = "A drop-in replacement for Apache ZooKeeper, compatible with the Java servers byte for byte",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Start a server from this configuration (same as `rzk server <CONFIG>`).
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start a server from a zoo.cfg, as Java's QuorumPeerMain does.
+    Server(ServerArgs),
+    /// Print the effective configuration: every key with its effective value,
+    /// the server list and the system properties that matter.
+    Config(ServerArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServerArgs {
+    /// A Java system property, as `-Dkey=value` (e.g. `-Djute.maxbuffer=4194304`).
+    /// `-D` options in SERVER_JVMFLAGS and JVMFLAGS are honoured too; these win.
+    #[arg(short = 'D', value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
+    defines: Vec<String>,
+
+    /// Log level filter (error, warn, info, debug, trace, or a tracing
+    /// directive such as `rzk=debug`); RUST_LOG is used when not given.
+    #[arg(long, value_name = "FILTER")]
+    log_level: Option<String>,
+
+    /// The configuration file (zoo.cfg).
+    #[arg(value_name = "CONFIG")]
+    config: Option<PathBuf>,
+}
+
+fn init_logging(level: Option<&str>) {
+    let filter = match level {
+        Some(level) => EnvFilter::new(level),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Loads the configuration, or prints why it cannot be loaded.
+fn load_config(args: &ServerArgs) -> Result<config::ServerConfig, ExitCode> {
+    let Some(path) = &args.config else {
+        eprintln!("error: no configuration file given (usage: rzk [server] <zoo.cfg>)");
+        return Err(ExitCode::from(EXIT_BAD_CONFIG));
+    };
+    let system = SystemProperties::from_env_and_args(&args.defines);
+    config::load(path, system).map_err(|e| {
+        eprintln!("error: invalid configuration: {e}");
+        ExitCode::from(EXIT_BAD_CONFIG)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Config(args)) => match load_config(&args) {
+            Ok(config) => {
+                for warning in &config.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                print!("{}", config.render_effective());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Some(Command::Server(args)) => serve(&args),
+        None => serve(&cli.server),
+    }
+}
+
+fn serve(args: &ServerArgs) -> ExitCode {
+    init_logging(args.log_level.as_deref());
+    let config = match load_config(args) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    match rzk::server::run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
