@@ -2,7 +2,9 @@
 //! servers byte for byte. See `docs/architecture.md` for the map of modules.
 
 pub mod config;
+pub mod proto;
 pub mod server;
+pub mod txn;
 
 /// The wire schema and its runtime, generated from `jute/zookeeper.jute`.
 pub use jute;
