@@ -16,7 +16,7 @@ use jute::txn::{
     CreateTxn, CreateTxnV0, DeleteTxn, ErrorTxn, MultiTxn, SetACLTxn, SetDataTxn, Txn as SubTxn,
     TxnDigest, TxnHeader,
 };
-use jute::{ErrorKind, Jute, Limits, Reader, Record};
+use jute::{ErrorKind, Jute, Limits, Reader};
 
 use crate::proto::op;
 
@@ -291,6 +291,7 @@ pub fn header(session_id: i64, cxid: i32, zxid: i64, time_ms: i64, op: i32) -> T
 mod tests {
     use super::*;
     use jute::data::{Id, ACL};
+    use jute::Record;
 
     fn open_acl() -> Option<Vec<ACL>> {
         Some(vec![ACL {
