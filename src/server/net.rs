@@ -1,0 +1,303 @@
+//! The network shell around the server core: a tokio listener on the client
+//! port, one reader and one writer task per connection, and the core's task
+//! that turns [`Input`]s into [`Output`]s. Everything the protocol decides
+//! happens in the core; this module only moves bytes.
+//!
+//! Per connection:
+//! - the reader takes frames off the socket: an `int` length then the body.
+//!   On a new connection, a first length that spells a known four-letter
+//!   word runs that command instead. A length below 0 or above
+//!   `jute.maxbuffer` closes the connection, as Java's `readLength` does;
+//! - the writer sends what the core queued for the connection, coalescing
+//!   queued frames into one write, and closes the socket when told to.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{ConnId, Input, Output};
+use crate::proto;
+
+/// What the network shell needs to know from the configuration.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    pub listen: SocketAddr,
+    /// `clientPortListenBacklog`; −1 = the default.
+    pub backlog: i32,
+    /// `maxClientCnxns` per client IP; 0 = unlimited.
+    pub max_client_cnxns: usize,
+    /// `jute.maxbuffer`: the largest frame a client may send.
+    pub max_frame: i32,
+    /// `zookeeper.maxCnxns`: all connections; 0 = unlimited.
+    pub max_cnxns: usize,
+    /// How often the core gets a [`Input::Tick`].
+    pub tick: Duration,
+}
+
+/// A message from the core to one connection's writer.
+#[derive(Debug)]
+enum ToWriter {
+    Bytes(Bytes),
+    Close,
+}
+
+/// Binds the client port. Returns the listener, so the caller knows the
+/// address (port 0 picks a free port) before serving.
+pub async fn bind(config: &NetConfig) -> std::io::Result<TcpListener> {
+    let socket = match config.listen {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(config.listen)?;
+    let backlog = if config.backlog > 0 {
+        config.backlog as u32
+    } else {
+        1024
+    };
+    socket.listen(backlog)
+}
+
+/// Counts connections per client address, for `maxClientCnxns`.
+#[derive(Default)]
+struct ConnectionCounts {
+    per_ip: HashMap<IpAddr, usize>,
+    total: usize,
+}
+
+/// Serves until `shutdown` resolves: accepts connections and runs `core`
+/// (called once per input, with the outputs it produced drained after).
+pub async fn serve<C>(
+    listener: TcpListener,
+    config: NetConfig,
+    mut core: C,
+    shutdown: impl std::future::Future<Output = ()>,
+) where
+    C: FnMut(Input, &mut Vec<Output>),
+{
+    let (input_tx, mut input_rx) = mpsc::unbounded_channel::<Input>();
+    let counts = Arc::new(Mutex::new(ConnectionCounts::default()));
+    let mut writers: HashMap<ConnId, mpsc::UnboundedSender<ToWriter>> = HashMap::new();
+    let mut next_conn: ConnId = 1;
+    let mut ticker = tokio::time::interval(config.tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut outputs = Vec::new();
+    tokio::pin!(shutdown);
+
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let (stream, remote) = match accepted {
+                    Ok(ok) => ok,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        continue;
+                    }
+                };
+                if !admit(&counts, &config, remote) {
+                    drop(stream);
+                    continue;
+                }
+                let conn = next_conn;
+                next_conn += 1;
+                let writer = spawn_connection(conn, stream, remote, &config, &input_tx, &counts);
+                writers.insert(conn, writer);
+            }
+            Some(input) = input_rx.recv() => {
+                let closed = match &input { Input::Closed { conn } => Some(*conn), _ => None };
+                core(input, &mut outputs);
+                dispatch(&mut outputs, &mut writers);
+                if let Some(conn) = closed {
+                    writers.remove(&conn);
+                }
+            }
+            _ = ticker.tick() => {
+                core(Input::Tick, &mut outputs);
+                dispatch(&mut outputs, &mut writers);
+            }
+        }
+    }
+}
+
+/// Whether a new connection from `remote` is within the limits; logs why not.
+fn admit(counts: &Mutex<ConnectionCounts>, config: &NetConfig, remote: SocketAddr) -> bool {
+    let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
+    if config.max_cnxns > 0 && counts.total >= config.max_cnxns {
+        tracing::warn!(
+            "too many connections ({}), the maximum is {}; refusing {remote}",
+            counts.total,
+            config.max_cnxns
+        );
+        return false;
+    }
+    let from_ip = counts.per_ip.get(&remote.ip()).copied().unwrap_or(0);
+    if config.max_client_cnxns > 0 && from_ip >= config.max_client_cnxns {
+        tracing::warn!(
+            "too many connections from {} - max is {}",
+            remote.ip(),
+            config.max_client_cnxns
+        );
+        return false;
+    }
+    counts.total += 1;
+    *counts.per_ip.entry(remote.ip()).or_default() += 1;
+    true
+}
+
+fn release(counts: &Mutex<ConnectionCounts>, remote: SocketAddr) {
+    let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
+    counts.total = counts.total.saturating_sub(1);
+    if let Some(n) = counts.per_ip.get_mut(&remote.ip()) {
+        *n -= 1;
+        if *n == 0 {
+            counts.per_ip.remove(&remote.ip());
+        }
+    }
+}
+
+fn dispatch(outputs: &mut Vec<Output>, writers: &mut HashMap<ConnId, mpsc::UnboundedSender<ToWriter>>) {
+    for output in outputs.drain(..) {
+        match output {
+            Output::Send { conn, bytes } => {
+                if let Some(w) = writers.get(&conn) {
+                    let _ = w.send(ToWriter::Bytes(bytes));
+                }
+            }
+            Output::Close { conn } => {
+                if let Some(w) = writers.remove(&conn) {
+                    let _ = w.send(ToWriter::Close);
+                }
+            }
+        }
+    }
+}
+
+/// Starts a connection's reader and writer; returns the writer's queue.
+fn spawn_connection(
+    conn: ConnId,
+    stream: TcpStream,
+    remote: SocketAddr,
+    config: &NetConfig,
+    inputs: &mpsc::UnboundedSender<Input>,
+    counts: &Arc<Mutex<ConnectionCounts>>,
+) -> mpsc::UnboundedSender<ToWriter> {
+    let _ = stream.set_nodelay(true);
+    let local = stream.local_addr().ok();
+    let (read_half, write_half) = stream.into_split();
+    let (to_writer, from_core) = mpsc::unbounded_channel();
+    let _ = inputs.send(Input::Accepted {
+        conn,
+        remote,
+        local,
+    });
+    // The writer cancels the reader once the core has closed the
+    // connection, so that a client that keeps its end open is let go.
+    let closed = CancellationToken::new();
+    tokio::spawn(write_loop(write_half, from_core, closed.clone()));
+    let inputs = inputs.clone();
+    let counts = Arc::clone(counts);
+    let max_frame = config.max_frame;
+    tokio::spawn(async move {
+        let reason = tokio::select! {
+            reason = read_loop(conn, read_half, max_frame, &inputs) => reason,
+            _ = closed.cancelled() => "closed by the server".to_string(),
+        };
+        tracing::debug!(conn, %remote, "connection closed: {reason}");
+        let _ = inputs.send(Input::Closed { conn });
+        release(&counts, remote);
+    });
+    to_writer
+}
+
+/// Reads frames until the socket ends or sends something invalid; returns
+/// why it stopped.
+async fn read_loop(
+    conn: ConnId,
+    mut socket: OwnedReadHalf,
+    max_frame: i32,
+    inputs: &mpsc::UnboundedSender<Input>,
+) -> String {
+    let mut first = true;
+    loop {
+        let mut len_bytes = [0u8; 4];
+        if let Err(e) = socket.read_exact(&mut len_bytes).await {
+            return format!("end of stream ({e})");
+        }
+        let len = i32::from_be_bytes(len_bytes);
+        if first {
+            if let Some(word) = proto::four_letter_word(len) {
+                let _ = inputs.send(Input::FourLetterWord { conn, word });
+                // The core answers and closes; nothing more is read.
+                return format!("four-letter word {word}");
+            }
+        }
+        if len < 0 || len > max_frame {
+            tracing::warn!(
+                conn,
+                "closing: a message with advertised length {len} is either malformed or too \
+                 large to process (length is greater than jute.maxbuffer={max_frame})"
+            );
+            return format!("bad length {len}");
+        }
+        let mut body = BytesMut::zeroed(len as usize);
+        if let Err(e) = socket.read_exact(&mut body).await {
+            return format!("end of stream inside a frame ({e})");
+        }
+        first = false;
+        if inputs
+            .send(Input::Frame {
+                conn,
+                frame: body.freeze(),
+            })
+            .is_err()
+        {
+            return "server stopped".to_string();
+        }
+    }
+}
+
+async fn write_loop(
+    mut socket: OwnedWriteHalf,
+    mut from_core: mpsc::UnboundedReceiver<ToWriter>,
+    closed: CancellationToken,
+) {
+    let _cancel_reader_on_exit = closed.drop_guard();
+    let mut batch = BytesMut::new();
+    while let Some(first) = from_core.recv().await {
+        let mut close = false;
+        let mut next = Some(first);
+        // Coalesce whatever is already queued into one write.
+        while let Some(message) = next.take() {
+            match message {
+                ToWriter::Bytes(bytes) => batch.extend_from_slice(&bytes),
+                ToWriter::Close => {
+                    close = true;
+                    break;
+                }
+            }
+            if batch.len() >= 256 * 1024 {
+                break;
+            }
+            next = from_core.try_recv().ok();
+        }
+        if !batch.is_empty() {
+            if socket.write_all(&batch).await.is_err() {
+                return;
+            }
+            batch.clear();
+        }
+        if close {
+            let _ = socket.shutdown().await;
+            return;
+        }
+    }
+}
