@@ -5,6 +5,7 @@ pub mod config;
 pub mod proto;
 pub mod server;
 pub mod txn;
+pub mod watch;
 
 /// The wire schema and its runtime, generated from `jute/zookeeper.jute`.
 pub use jute;
