@@ -6,6 +6,7 @@ pub mod pipeline;
 pub mod proto;
 pub mod server;
 pub mod txn;
+pub mod watch;
 
 /// The wire schema and its runtime, generated from `jute/zookeeper.jute`.
 pub use jute;
