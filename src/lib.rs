@@ -1,10 +1,12 @@
 //! rzk: a drop-in replacement for Apache ZooKeeper, compatible with the Java
 //! servers byte for byte. See `docs/architecture.md` for the map of modules.
 
+pub mod auth;
 pub mod config;
 pub mod pipeline;
 pub mod proto;
 pub mod server;
+pub mod session;
 pub mod txn;
 pub mod watch;
 
