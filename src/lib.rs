@@ -4,6 +4,7 @@
 pub mod config;
 pub mod proto;
 pub mod server;
+pub mod tree;
 pub mod txn;
 
 /// The wire schema and its runtime, generated from `jute/zookeeper.jute`.
