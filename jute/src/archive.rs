@@ -501,7 +501,7 @@ mod tests {
         let limits = Limits::new(10, None);
         assert_eq!(limits.total(), 10 + 1024);
         let mut long = vec![0, 0, 0x04, 0x0b];
-        long.extend(std::iter::repeat(b'a').take(1035));
+        long.extend(std::iter::repeat_n(b'a', 1035));
         let err = Option::<String>::read_from(&mut Reader::new(&long, limits)).unwrap_err();
         assert_eq!(
             err.kind,

@@ -11,6 +11,7 @@
 //! transaction's `TxnDigest`.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use jute::data::{Id, StatPersisted, ACL};
@@ -49,7 +50,7 @@ pub fn ttl_owner(ttl: i64) -> i64 {
 pub struct NodeView {
     pub stat: StatPersisted,
     pub child_count: i32,
-    pub acl: Vec<ACL>,
+    pub acl: Arc<[ACL]>,
     pub data: Option<Bytes>,
     /// The node's digest as the tree has it.
     pub digest: u64,
@@ -73,7 +74,7 @@ pub trait PrepContext {
         is_create: bool,
     ) -> Result<(), ErrorCode>;
     /// Java's `sessionTracker.checkSession`.
-    fn check_session(&self, session_id: i64) -> Result<(), ErrorCode>;
+    fn check_session(&mut self, session_id: i64) -> Result<(), ErrorCode>;
     /// Starts tracking a new global session (the createSession txn).
     fn track_session(&mut self, session_id: i64, timeout: i32);
     fn set_session_closing(&mut self, session_id: i64);
@@ -125,7 +126,7 @@ struct ChangeRecord {
     /// `None`: the node is deleted.
     stat: Option<StatPersisted>,
     child_count: i32,
-    acl: Vec<ACL>,
+    acl: Arc<[ACL]>,
     data: Option<Bytes>,
     node_digest: u64,
     tree_digest: u64,
@@ -688,7 +689,7 @@ impl Prepare {
             path: path.clone(),
             stat: Some(stat),
             child_count: 0,
-            acl,
+            acl: Arc::from(acl),
             data: args.data.clone(),
             node_digest: 0,
             tree_digest: 0,
@@ -802,7 +803,7 @@ impl ChangeRecord {
             path: path.to_string(),
             stat: None,
             child_count: -1,
-            acl: Vec::new(),
+            acl: Arc::from(Vec::new()),
             data: None,
             node_digest: 0,
             tree_digest: 0,

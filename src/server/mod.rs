@@ -1,8 +1,59 @@
-//! The server: sets up the data directories and serves clients.
+//! The server: the core state machine (`core`), its reply stage (`reads`),
+//! four-letter words (`fourlw`), statistics (`stats`) and the tokio network
+//! shell (`net`), plus [`run`], which starts a standalone server from a
+//! configuration.
+
+pub mod core;
+pub mod fourlw;
+pub mod net;
+mod reads;
+pub mod stats;
 
 use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use jute::Limits;
+
+use crate::auth::AuthSettings;
 use crate::config::ServerConfig;
+use crate::pipeline::prepare::PrepSettings;
+use crate::tree::TreeConfig;
+
+pub use self::core::{Core, CoreSettings, Now, ServerInfo};
+
+/// A connection's id, unique for the life of the server process.
+pub type ConnId = u64;
+
+/// What the network shell tells the core.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A client connected.
+    Accepted {
+        conn: ConnId,
+        remote: SocketAddr,
+        local: Option<SocketAddr>,
+    },
+    /// A complete frame (without its length prefix).
+    Frame { conn: ConnId, frame: Bytes },
+    /// A new connection's first 4 bytes spelled a known four-letter word.
+    FourLetterWord { conn: ConnId, word: &'static str },
+    /// The connection is gone (the client closed it, it failed, or the
+    /// server closed it).
+    Closed { conn: ConnId },
+    /// Time passed (sent every few milliseconds).
+    Tick,
+}
+
+/// What the core asks the network shell to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Send these bytes (already framed) on the connection.
+    Send { conn: ConnId, bytes: Bytes },
+    /// Close the connection once what was queued before is sent.
+    Close { conn: ConnId },
+}
 
 /// Why a server could not start or stopped with an error.
 #[derive(Debug)]
@@ -16,16 +67,156 @@ impl fmt::Display for ServerError {
 
 impl std::error::Error for ServerError {}
 
-/// Runs a server with `config` until it is stopped.
+/// The core's settings from a configuration.
+pub fn core_settings(config: &ServerConfig) -> CoreSettings {
+    let zk = &config.zookeeper;
+    let limits = Limits::new(zk.jute_max_buffer, Some(zk.jute_max_buffer_extra_size));
+    CoreSettings {
+        tick_time: config.tick_time,
+        min_session_timeout: config.min_session_timeout,
+        max_session_timeout: config.max_session_timeout,
+        limits,
+        skip_acl: zk.skip_acl,
+        enforce_quota: zk.enforce_quota,
+        prep: PrepSettings {
+            digest_enabled: zk.digest_enabled,
+            extended_types_enabled: zk.extended_types_enabled,
+            close_session_txn_enabled: zk.close_session_txn_enabled,
+            reconfig_enabled: config.reconfig_enabled,
+            limits,
+        },
+        tree: TreeConfig {
+            digest_enabled: zk.digest_enabled,
+            owners: crate::tree::OwnerEncoding {
+                extended_types_enabled: zk.extended_types_enabled,
+                emulate_353_ttl_nodes: zk.emulate_353_ttl_nodes,
+            },
+        },
+        auth: AuthSettings::from_properties(zk),
+        four_letter_words: zk.four_letter_words.clone(),
+        sessionless_timeout_ms: i64::from(zk.nio_sessionless_cnxn_timeout_ms),
+        info: ServerInfo {
+            client_port: config
+                .client_address
+                .as_ref()
+                .map_or(-1, |a| i32::from(a.port)),
+            secure_client_port: config
+                .secure_client_address
+                .as_ref()
+                .map_or(-1, |a| i32::from(a.port)),
+            data_dir: config.data_dir.display().to_string(),
+            data_log_dir: config.data_log_dir.display().to_string(),
+            max_client_cnxns: config.max_client_cnxns,
+            client_port_listen_backlog: config.client_port_listen_backlog,
+            server_id: 0,
+        },
+    }
+}
+
+/// A clock for the core: wall time and a monotonic elapsed time.
+pub struct Clock {
+    start: Instant,
+}
+
+impl Clock {
+    pub fn new() -> Self {
+        Clock {
+            start: Instant::now(),
+        }
+    }
+
+    pub fn now(&self) -> Now {
+        let wall_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        // Java's elapsed time is nanoTime/1e6, an arbitrary origin; ours
+        // starts at the process's first reading of the wall clock so that
+        // session ids look like Java's.
+        Now {
+            wall_ms,
+            elapsed_ms: self.start.elapsed().as_millis() as i64 + START_OFFSET_MS,
+        }
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
+
+/// Where the monotonic clock starts: a large offset keeps session ids in
+/// the same range as Java's (whose nanoTime origin is arbitrary).
+const START_OFFSET_MS: i64 = 1_000_000_000;
+
+/// Runs a server with `config` until it is stopped (SIGINT or SIGTERM).
 pub fn run(config: ServerConfig) -> Result<(), ServerError> {
-    tracing::info!(
-        config = %config.source,
-        data_dir = %config.data_dir.display(),
-        standalone = config.is_standalone(),
-        "configuration loaded"
-    );
-    Err(ServerError(
-        "serving clients is not implemented yet: this build only loads and checks the configuration"
-            .to_string(),
-    ))
+    if !config.is_standalone() {
+        return Err(ServerError(
+            "this rzk build serves standalone configurations only; quorum mode is not \
+             implemented yet"
+                .to_string(),
+        ));
+    }
+    let Some(client) = config.client_address.clone() else {
+        return Err(ServerError(
+            "no clientPort is configured: there is nothing to serve".to_string(),
+        ));
+    };
+    let listen: SocketAddr = format!("{}:{}", client.delimited_host(), client.port)
+        .parse()
+        .map_err(|e| {
+            ServerError(format!(
+                "clientPortAddress {}: not an IP address ({e})",
+                client.host
+            ))
+        })?;
+    let settings = core_settings(&config);
+    let net = net::NetConfig {
+        listen,
+        backlog: config.client_port_listen_backlog,
+        max_client_cnxns: config.max_client_cnxns.max(0) as usize,
+        max_frame: config.zookeeper.jute_max_buffer,
+        max_cnxns: config.zookeeper.max_cnxns.max(0) as usize,
+        tick: Duration::from_millis(10),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ServerError(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let clock = Clock::new();
+        let mut core = Core::new(settings, clock.now()).map_err(|e| ServerError(e.to_string()))?;
+        let listener = net::bind(&net)
+            .await
+            .map_err(|e| ServerError(format!("cannot listen on {listen}: {e}")))?;
+        tracing::info!(
+            "serving standalone on {} (data in {})",
+            listener.local_addr().map_or(listen, |a| a),
+            config.data_dir.display()
+        );
+        let shutdown = async {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async {
+                    match term.as_mut() {
+                        Some(t) => { t.recv().await; }
+                        None => std::future::pending::<()>().await,
+                    }
+                } => {}
+            }
+            tracing::info!("shutting down");
+        };
+        net::serve(
+            listener,
+            net,
+            move |input, out| core.handle(input, clock.now(), out),
+            shutdown,
+        )
+        .await;
+        Ok(())
+    })
 }

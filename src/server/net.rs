@@ -164,7 +164,10 @@ fn release(counts: &Mutex<ConnectionCounts>, remote: SocketAddr) {
     }
 }
 
-fn dispatch(outputs: &mut Vec<Output>, writers: &mut HashMap<ConnId, mpsc::UnboundedSender<ToWriter>>) {
+fn dispatch(
+    outputs: &mut Vec<Output>,
+    writers: &mut HashMap<ConnId, mpsc::UnboundedSender<ToWriter>>,
+) {
     for output in outputs.drain(..) {
         match output {
             Output::Send { conn, bytes } => {

@@ -79,34 +79,7 @@ impl From<&ZooKeeperProperties> for TreeConfig {
     }
 }
 
-/// Which watches an event goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TriggerTarget {
-    /// Data watches (getData/exists, persistent and recursive ones).
-    Data,
-    /// Child watches.
-    Child,
-    /// NodeDeleted: the data watches, then the child watches that were not
-    /// already notified by the first step.
-    DataThenChild,
-}
-
-/// A watch event a change fires, in the order Java fires them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WatchTrigger {
-    /// The path as the transaction wrote it (the root's parent events use `/`).
-    pub path: String,
-    /// `event::NODE_CREATED` and so on.
-    pub event_type: i32,
-    /// The zxid of the transaction (sent in the notification since 3.9).
-    pub zxid: i64,
-    /// The ACL of the node the event is about, against which each receiver's
-    /// READ permission is checked before delivery. A creation's parent
-    /// event carries the parent's ACL.
-    pub acl: Arc<[ACL]>,
-    /// Which watches fire.
-    pub target: TriggerTarget,
-}
+pub use crate::watch::{TriggerTarget, WatchTrigger};
 
 /// The result of one operation of a multi (`ProcessTxnResult` in
 /// `multiResult`).

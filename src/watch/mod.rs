@@ -55,6 +55,8 @@ pub use manager::{Triggered, WatchManager, WatchModes};
 pub use report::{WatchesByPath, WatchesBySession, WatchesSummary};
 pub use watches::Watches;
 
+use std::sync::Arc;
+
 use crate::proto::codes::{state, watcher_type, xid};
 use jute::data::ACL;
 use jute::proto::{ReplyHeader, WatcherEvent};
@@ -240,8 +242,8 @@ pub struct WatchTrigger {
     /// The zxid of the transaction.
     pub zxid: i64,
     /// The ACL the v3.9 READ check uses: the node's ACL, or the parent's for
-    /// `NodeChildrenChanged`.
-    pub acl: Vec<ACL>,
+    /// `NodeChildrenChanged` (shared with the tree's ACL cache).
+    pub acl: Arc<[ACL]>,
     /// Which watch tables to fire.
     pub target: TriggerTarget,
 }
@@ -265,7 +267,7 @@ pub struct Notification {
     pub event: WatchedEvent,
     /// The ACL each recipient needs READ on (v3.9). Empty for the
     /// `setWatches` catch-up events, which Java delivers unchecked.
-    pub acl: Vec<ACL>,
+    pub acl: Arc<[ACL]>,
     /// The watchers to notify, each once.
     pub recipients: Vec<WatcherId>,
     /// How many watchers the trigger hit, including ones skipped because
@@ -290,7 +292,7 @@ impl Notification {
     where
         F: FnMut(WatcherId, &[ACL]) -> bool + 'a,
     {
-        let acl = self.acl.as_slice();
+        let acl: &[ACL] = &self.acl;
         self.recipients
             .iter()
             .copied()

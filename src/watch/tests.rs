@@ -38,7 +38,7 @@ fn trigger(path: &str, event_type: i32, zxid: i64, target: TriggerTarget) -> Wat
         path: path.into(),
         event_type,
         zxid,
-        acl: world(),
+        acl: world().into(),
         target,
     }
 }
@@ -682,11 +682,11 @@ fn events_are_filtered_by_read_on_the_right_acl() {
         watcher == B || acl.iter().any(|a| a.id.scheme.as_deref() == Some("world"))
     };
     let mut set_sec = trigger("/sec", event::NODE_DATA_CHANGED, 30, TriggerTarget::Data);
-    set_sec.acl = digest_acl("u");
+    set_sec.acl = digest_acl("u").into();
     let create_child = vec![
         trigger("/sec/y", event::NODE_CREATED, 31, TriggerTarget::Data),
         WatchTrigger {
-            acl: digest_acl("u"),
+            acl: digest_acl("u").into(),
             ..trigger(
                 "/sec",
                 event::NODE_CHILDREN_CHANGED,
@@ -719,7 +719,7 @@ fn events_are_filtered_by_read_on_the_right_acl() {
 fn empty_acl_is_readable_by_everyone() {
     let n = Notification {
         event: WatchedEvent::new(event::NODE_CREATED, "/x", 1),
-        acl: Vec::new(),
+        acl: Vec::new().into(),
         recipients: vec![A, B],
         triggered_watchers: 2,
     };
@@ -942,7 +942,7 @@ mod model {
 
         fn contains(&self, path: &str, watcher: WatcherId, mode: Option<WatcherMode>) -> bool {
             let modes = self.get(path, watcher);
-            modes != 0 && mode.map_or(true, |m| modes & bit(m) != 0)
+            modes != 0 && mode.is_none_or(|m| modes & bit(m) != 0)
         }
 
         fn remove(&mut self, path: &str, watcher: WatcherId, mode: Option<WatcherMode>) -> bool {

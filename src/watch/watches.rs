@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::manager::{Triggered, WatchManager};
 use super::report::{java_hex, WatchesByPath, WatchesBySession, WatchesSummary};
@@ -181,7 +182,7 @@ impl Watches {
         let mut notify = |event_type: i32, path: &str| {
             catch_up.push(Notification {
                 event: WatchedEvent::new(event_type, path, WatchedEvent::NO_ZXID),
-                acl: Vec::new(),
+                acl: Arc::from(Vec::new()),
                 recipients: vec![watcher],
                 triggered_watchers: 0,
             });
@@ -365,7 +366,7 @@ impl Watches {
     }
 }
 
-fn push_notification(out: &mut Vec<Notification>, triggered: Triggered, acl: Vec<ACL>) {
+fn push_notification(out: &mut Vec<Notification>, triggered: Triggered, acl: Arc<[ACL]>) {
     let triggered_watchers = triggered.triggered_count();
     if triggered_watchers == 0 {
         return;
