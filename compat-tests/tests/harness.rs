@@ -1,5 +1,5 @@
-//! Tests of the compat harness itself, against the Java servers only (rzk
-//! does not serve clients yet).
+//! Tests of the compat harness itself, against the Java servers (the rzk
+//! side is in `rzk_smoke.rs`).
 
 use std::fs;
 use std::net::{Ipv4Addr, TcpListener};
