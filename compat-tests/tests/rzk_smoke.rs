@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use rzk_compat_tests::{deps, java, process, run_kazoo_script, JavaVersion, RzkServer};
+use rzk_compat_tests::{
+    deps, java, process, run_kazoo_script, JavaVersion, RzkServer, ServerOptions,
+};
 
 #[test]
 fn rzk_standalone_starts_answers_and_is_cleaned_up() {
@@ -74,4 +76,25 @@ zk.close()
     let out = run_kazoo_script(script, &[&server.connect_string()], Duration::from_secs(60));
     out.assert_success();
     assert_eq!(out.stdout, "hi 0x2\n", "{}", out.describe());
+}
+
+#[test]
+fn curator_recipes_and_container_reaping_work_against_rzk() {
+    for version in JavaVersion::ALL {
+        // The reaper runs every 100 ms, as the Java test server is set up.
+        let opts = ServerOptions::new().system_property("znode.container.checkIntervalMs", 100);
+        let server = RzkServer::start(opts);
+        let smoke = java::compile("curator-smoke", &deps::curator_classpath(version));
+        let out = smoke.run("CuratorSmoke", &[&server.connect_string()]);
+        out.assert_success();
+        assert_eq!(
+            out.stdout,
+            "/smoke/a/b = data\n\
+             locked: true\n\
+             released: true\n\
+             container reaped\n",
+            "Curator with {version}: {}",
+            out.describe()
+        );
+    }
 }

@@ -285,6 +285,63 @@ impl Prepare {
         Ok(())
     }
 
+    /// Prepares the deletion of an empty container or expired TTL node,
+    /// asked for by the container manager (session 0, cxid 0).
+    pub fn delete_container(&mut self, ctx: &mut impl PrepContext, path: &str, time: i64) -> Txn {
+        let zxid = self.next_zxid();
+        let mut txn = Txn {
+            header: header(0, 0, zxid, time, op::DELETE_CONTAINER),
+            body: TxnBody::error(0),
+            digest: None,
+        };
+        match self.delete_container_body(ctx, path, zxid) {
+            Ok((body, digest)) => {
+                txn.body = body;
+                txn.digest = digest;
+            }
+            Err(code) => {
+                txn.header.r#type = op::ERROR;
+                txn.body = TxnBody::error(code.code());
+                txn.digest = self.current_digest(ctx);
+            }
+        }
+        txn
+    }
+
+    fn delete_container_body(
+        &mut self,
+        ctx: &impl PrepContext,
+        path: &str,
+        zxid: i64,
+    ) -> OpResult<(TxnBody, Option<TxnDigest>)> {
+        let parent_path = self.parent_and_validate(ctx, path)?.to_string();
+        let node = self.record(ctx, path)?;
+        if node.child_count > 0 {
+            return Err(ErrorCode::NotEmpty);
+        }
+        let owner = node.stat.as_ref().map_or(0, |s| s.ephemeral_owner);
+        if is_normal_ephemeral(owner, self.settings.extended_types_enabled) {
+            return Err(ErrorCode::BadVersion);
+        }
+        let mut parent = self.record(ctx, &parent_path)?.duplicate(zxid);
+        parent.child_count -= 1;
+        if let Some(stat) = parent.stat.as_mut() {
+            stat.pzxid = zxid;
+        }
+        self.precalculate(ctx, &mut parent, DigestChange::Update)?;
+        self.add_change(parent);
+        let mut node = ChangeRecord::deleted(zxid, path);
+        self.precalculate(ctx, &mut node, DigestChange::Remove)?;
+        let digest = self.digest_of(&node).or_else(|| self.current_digest(ctx));
+        self.add_change(node);
+        Ok((
+            TxnBody::DeleteContainer(DeleteTxn {
+                path: Some(path.to_string()),
+            }),
+            digest,
+        ))
+    }
+
     /// Prepares a write request from a client.
     pub fn write(&mut self, ctx: &mut impl PrepContext, request: &WriteRequest<'_>) -> Prepared {
         if request.op == op::MULTI {

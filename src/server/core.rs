@@ -34,7 +34,7 @@ use crate::pipeline::prepare::{
 use crate::proto::connect::{decode_connect, encode_connect_response};
 use crate::proto::{op, reply_frame, ErrorCode};
 use crate::session::{generate_password, negotiate_timeout, SessionTracker, STANDALONE_SERVER_ID};
-use crate::tree::{Applied, DataTree, TreeConfig};
+use crate::tree::{Applied, DataTree, EphemeralType, TreeConfig};
 use crate::txn::Txn;
 use crate::watch::{Notification, WatcherId, Watches};
 
@@ -75,7 +75,30 @@ pub struct CoreSettings {
     /// `zookeeper.nio.sessionlessCnxnTimeout`: a connection that has not
     /// finished its handshake in this time is closed.
     pub sessionless_timeout_ms: i64,
+    /// The container and TTL reaper (`znode.container.*`).
+    pub containers: ContainerSettings,
     pub info: ServerInfo,
+}
+
+/// How empty containers and expired TTL nodes are reaped (Java's
+/// `ContainerManager`).
+#[derive(Debug, Clone, Copy)]
+pub struct ContainerSettings {
+    /// `znode.container.checkIntervalMs`: time between checks.
+    pub check_interval_ms: i64,
+    /// `znode.container.maxPerMinute`: the deletion rate limit.
+    pub max_per_minute: i64,
+    /// `znode.container.maxNeverUsedIntervalMs`: a container that never had
+    /// a child is deleted after this long (0 = never).
+    pub max_never_used_interval_ms: i64,
+}
+
+/// The container reaper's schedule.
+#[derive(Debug, Default)]
+struct Reaper {
+    next_check_elapsed_ms: i64,
+    next_delete_elapsed_ms: i64,
+    queue: VecDeque<String>,
 }
 
 /// Where a connection is in its life.
@@ -151,6 +174,7 @@ pub struct Core {
     in_flight: VecDeque<InFlight>,
     pub(super) stats: ServerStats,
     pub(super) started_elapsed_ms: i64,
+    reaper: Reaper,
 }
 
 /// An error that stops the server from starting.
@@ -168,6 +192,7 @@ impl std::error::Error for CoreError {}
 impl Core {
     /// A server with an empty tree.
     pub fn new(settings: CoreSettings, now: Now) -> Result<Core, CoreError> {
+        let settings_copy = settings.containers;
         let tree = DataTree::new(settings.tree);
         let auth = ProviderRegistry::new(&settings.auth)
             .map_err(|e| CoreError(format!("authentication settings: {e}")))?;
@@ -193,6 +218,10 @@ impl Core {
                 ..ServerStats::default()
             },
             started_elapsed_ms: now.elapsed_ms,
+            reaper: Reaper {
+                next_check_elapsed_ms: now.elapsed_ms + settings_check_interval(&settings_copy),
+                ..Reaper::default()
+            },
         })
     }
 
@@ -831,6 +860,8 @@ impl Core {
             });
         }
         self.drain(now, out);
+        self.reap_containers(now);
+        self.drain(now, out);
         // Connections that never finished their handshake.
         let limit = self.settings.sessionless_timeout_ms;
         let stale: Vec<ConnId> = self
@@ -845,6 +876,77 @@ impl Core {
             self.stats.sessionless_connections_expired += 1;
             self.close(conn, out);
         }
+    }
+
+    /// Deletes empty containers and expired TTL nodes, at most
+    /// `maxPerMinute` a minute (Java's `ContainerManager`).
+    fn reap_containers(&mut self, now: Now) {
+        let settings = self.settings.containers;
+        if self.reaper.queue.is_empty() && now.elapsed_ms >= self.reaper.next_check_elapsed_ms {
+            self.reaper.next_check_elapsed_ms = now.elapsed_ms + settings_check_interval(&settings);
+            let candidates = self.container_candidates(now);
+            self.reaper.queue.extend(candidates);
+        }
+        let min_interval = 60_000 / settings.max_per_minute.max(1);
+        while now.elapsed_ms >= self.reaper.next_delete_elapsed_ms {
+            let Some(path) = self.reaper.queue.pop_front() else {
+                break;
+            };
+            tracing::info!("attempting to delete candidate container: {path}");
+            let txn = {
+                let mut ctx = prep_context!(self, now);
+                self.prep.delete_container(&mut ctx, &path, now.wall_ms)
+            };
+            self.submit(InFlight {
+                txn: Some(txn),
+                conn: None,
+                session_id: 0,
+                xid: 0,
+                op: op::DELETE_CONTAINER,
+                body: Bytes::new(),
+                created_elapsed_ms: now.elapsed_ms,
+            });
+            self.reaper.next_delete_elapsed_ms = now.elapsed_ms + min_interval;
+        }
+    }
+
+    /// Containers without children that have had one (or have waited
+    /// longer than `maxNeverUsedIntervalMs`), and childless TTL nodes whose
+    /// TTL has passed since their last change.
+    fn container_candidates(&self, now: Now) -> Vec<String> {
+        let never_used = self.settings.containers.max_never_used_interval_ms;
+        let owners = self.settings.tree.owners;
+        let mut candidates: Vec<String> = Vec::new();
+        for path in self.tree.containers() {
+            let Some(node) = self.tree.node(path) else {
+                continue;
+            };
+            if !node.children().is_empty() {
+                continue;
+            }
+            let elapsed = now.wall_ms - node.stat().mtime;
+            if node.stat().cversion > 0 || (never_used != 0 && elapsed > never_used) {
+                candidates.push(path.to_string());
+            }
+        }
+        for path in self.tree.ttls() {
+            let Some(node) = self.tree.node(path) else {
+                continue;
+            };
+            if !node.children().is_empty() {
+                continue;
+            }
+            let owner = node.stat().ephemeral_owner;
+            if EphemeralType::of(owner, owners) == EphemeralType::Ttl {
+                let ttl = EphemeralType::ttl_of(owner);
+                if ttl != 0 && now.wall_ms - node.stat().mtime > ttl {
+                    candidates.push(path.to_string());
+                }
+            }
+        }
+        candidates.sort();
+        candidates.dedup();
+        candidates
     }
 
     // ----- four-letter words ----------------------------------------------
@@ -880,6 +982,10 @@ macro_rules! prep_context {
     };
 }
 use prep_context;
+
+fn settings_check_interval(settings: &ContainerSettings) -> i64 {
+    settings.check_interval_ms.max(1)
+}
 
 /// A marker op for a write request that could not be decoded: it is
 /// answered with MARSHALLINGERROR in its turn.

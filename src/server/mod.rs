@@ -21,7 +21,7 @@ use crate::config::ServerConfig;
 use crate::pipeline::prepare::PrepSettings;
 use crate::tree::TreeConfig;
 
-pub use self::core::{Core, CoreSettings, Now, ServerInfo};
+pub use self::core::{ContainerSettings, Core, CoreSettings, Now, ServerInfo};
 
 /// A connection's id, unique for the life of the server process.
 pub type ConnId = u64;
@@ -95,6 +95,11 @@ pub fn core_settings(config: &ServerConfig) -> CoreSettings {
         auth: AuthSettings::from_properties(zk),
         four_letter_words: zk.four_letter_words.clone(),
         sessionless_timeout_ms: i64::from(zk.nio_sessionless_cnxn_timeout_ms),
+        containers: ContainerSettings {
+            check_interval_ms: i64::from(zk.container.check_interval_ms),
+            max_per_minute: i64::from(zk.container.max_per_minute),
+            max_never_used_interval_ms: zk.container.max_never_used_interval_ms,
+        },
         info: ServerInfo {
             client_port: config
                 .client_address
