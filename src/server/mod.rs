@@ -225,3 +225,6 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests;

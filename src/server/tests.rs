@@ -1,0 +1,463 @@
+//! The core driven directly, without sockets: clients are byte frames in
+//! and out, time is a number. Checks the whole pipeline — prepare, apply,
+//! reply, watches — and its invariants under random operations.
+
+use std::net::SocketAddr;
+
+use bytes::{Bytes, BytesMut};
+use jute::data::{Id, Stat, ACL};
+use jute::proto::{
+    ConnectRequest, ConnectResponse, CreateRequest, DeleteRequest, GetDataRequest, GetDataResponse,
+    MultiHeader, ReplyHeader, RequestHeader, SetACLRequest, SetDataRequest, WatcherEvent,
+};
+use jute::{Jute, Limits, Reader};
+use proptest::prelude::*;
+
+use super::core::{ContainerSettings, Core, CoreSettings, Now, ServerInfo};
+use super::{ConnId, Input, Output};
+use crate::auth::AuthSettings;
+use crate::config::FourLetterWordWhitelist;
+use crate::pipeline::prepare::PrepSettings;
+use crate::proto::codes::{event, perms, xid};
+use crate::proto::{op, ErrorCode};
+use crate::tree::TreeConfig;
+
+fn settings() -> CoreSettings {
+    let limits = Limits::default();
+    CoreSettings {
+        tick_time: 2000,
+        min_session_timeout: 4000,
+        max_session_timeout: 40000,
+        limits,
+        skip_acl: false,
+        enforce_quota: false,
+        prep: PrepSettings {
+            digest_enabled: true,
+            extended_types_enabled: true,
+            close_session_txn_enabled: true,
+            reconfig_enabled: false,
+            limits,
+        },
+        tree: TreeConfig {
+            digest_enabled: true,
+            owners: crate::tree::OwnerEncoding {
+                extended_types_enabled: true,
+                emulate_353_ttl_nodes: false,
+            },
+        },
+        auth: AuthSettings::default(),
+        four_letter_words: FourLetterWordWhitelist::from_property(Some("*"), false),
+        sessionless_timeout_ms: 10_000,
+        containers: ContainerSettings {
+            check_interval_ms: 60_000,
+            max_per_minute: 10_000,
+            max_never_used_interval_ms: 0,
+        },
+        info: ServerInfo::default(),
+    }
+}
+
+/// A core and a clock, with helpers that speak the client protocol.
+struct Harness {
+    core: Core,
+    now: Now,
+    next_conn: ConnId,
+}
+
+/// One reply (or notification) received.
+#[derive(Debug)]
+struct Reply {
+    header: ReplyHeader,
+    body: Bytes,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let now = Now {
+            wall_ms: 1_700_000_000_000,
+            elapsed_ms: 1_000_000,
+        };
+        Harness {
+            core: Core::new(settings(), now).expect("core"),
+            now,
+            next_conn: 1,
+        }
+    }
+
+    fn input(&mut self, input: Input) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.core.handle(input, self.now, &mut out);
+        out
+    }
+
+    /// Connects a new client; returns its connection and session id.
+    fn connect(&mut self) -> (ConnId, i64) {
+        let conn = self.next_conn;
+        self.next_conn += 1;
+        let remote: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        self.input(Input::Accepted {
+            conn,
+            remote,
+            local: None,
+        });
+        let request = ConnectRequest {
+            protocol_version: 0,
+            last_zxid_seen: 0,
+            time_out: 30_000,
+            session_id: 0,
+            passwd: Some(Bytes::from_static(&[0; 16])),
+            read_only: false,
+        };
+        let out = self.input(Input::Frame {
+            conn,
+            frame: Bytes::from(jute::Record::to_bytes(&request)),
+        });
+        let frames = sent_to(&out, conn);
+        assert_eq!(frames.len(), 1, "one connect response: {out:?}");
+        let response =
+            ConnectResponse::read_from(&mut Reader::new(&frames[0][4..], Limits::default()))
+                .expect("connect response");
+        assert_eq!(response.time_out, 30_000);
+        assert_ne!(response.session_id, 0);
+        (conn, response.session_id)
+    }
+
+    /// Sends a request; returns everything the connection received.
+    fn call(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        op: i32,
+        record: &dyn crate::proto::WriteRecord,
+    ) -> Vec<Reply> {
+        let mut frame = BytesMut::new();
+        RequestHeader { xid, r#type: op }.write_to(&mut frame);
+        record.write_record(&mut frame);
+        let out = self.input(Input::Frame {
+            conn,
+            frame: frame.freeze(),
+        });
+        sent_to(&out, conn)
+            .into_iter()
+            .map(|bytes| {
+                let mut reader = Reader::new(&bytes[4..], Limits::default());
+                let header = ReplyHeader::read_from(&mut reader).expect("reply header");
+                let used = 4 + reader.position();
+                Reply {
+                    header,
+                    body: bytes.slice(used..),
+                }
+            })
+            .collect()
+    }
+
+    fn digest_consistent(&self) {
+        let tree = self.core.tree();
+        assert_eq!(tree.digest_mismatches(), 0, "a predicted digest differed");
+        assert_eq!(tree.digest(), tree.recompute_digest());
+    }
+}
+
+fn sent_to(out: &[Output], conn: ConnId) -> Vec<Bytes> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send { conn: c, bytes } if *c == conn => Some(bytes.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn open_acl() -> Option<Vec<ACL>> {
+    Some(vec![ACL {
+        perms: perms::ALL,
+        id: Id {
+            scheme: Some("world".into()),
+            id: Some("anyone".into()),
+        },
+    }])
+}
+
+fn create(path: &str, data: &[u8], flags: i32) -> CreateRequest {
+    CreateRequest {
+        path: Some(path.into()),
+        data: Some(Bytes::copy_from_slice(data)),
+        acl: open_acl(),
+        flags,
+    }
+}
+
+#[test]
+fn a_session_creates_reads_and_is_answered_in_order() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let replies = h.call(conn, 1, op::CREATE, &create("/a", b"hello", 0));
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].header.xid, 1);
+    assert_eq!(replies[0].header.err, 0);
+    // createSession was zxid 1, the create zxid 2.
+    assert_eq!(replies[0].header.zxid, 2);
+    let replies = h.call(
+        conn,
+        2,
+        op::GET_DATA,
+        &GetDataRequest {
+            path: Some("/a".into()),
+            watch: true,
+        },
+    );
+    let data =
+        GetDataResponse::read_from(&mut Reader::new(&replies[0].body, Limits::default())).unwrap();
+    assert_eq!(data.data.as_deref(), Some(&b"hello"[..]));
+    assert_eq!(data.stat.czxid, 2);
+    // The data watch fires before the setData reply.
+    let replies = h.call(
+        conn,
+        3,
+        op::SET_DATA,
+        &SetDataRequest {
+            path: Some("/a".into()),
+            data: None,
+            version: 0,
+        },
+    );
+    assert_eq!(replies.len(), 2);
+    assert_eq!(replies[0].header.xid, xid::NOTIFICATION);
+    assert_eq!(
+        replies[0].header.zxid, 3,
+        "3.9 notifications carry the zxid"
+    );
+    let event =
+        WatcherEvent::read_from(&mut Reader::new(&replies[0].body, Limits::default())).unwrap();
+    assert_eq!(event.r#type, event::NODE_DATA_CHANGED);
+    assert_eq!(event.path.as_deref(), Some("/a"));
+    assert_eq!(replies[1].header.xid, 3);
+    assert_eq!(replies[1].header.err, 0);
+    h.digest_consistent();
+}
+
+#[test]
+fn failed_writes_use_a_zxid_and_answer_with_the_error() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let replies = h.call(conn, 1, op::CREATE, &create("/missing/child", b"", 0));
+    assert_eq!(replies[0].header.err, ErrorCode::NoNode.code());
+    assert!(replies[0].body.is_empty());
+    // The error transaction used zxid 2: the next create gets 3.
+    let replies = h.call(conn, 2, op::CREATE, &create("/x", b"", 0));
+    assert_eq!(replies[0].header.zxid, 3);
+    let replies = h.call(
+        conn,
+        3,
+        op::DELETE,
+        &DeleteRequest {
+            path: Some("/zookeeper".into()),
+            version: -1,
+        },
+    );
+    assert_eq!(replies[0].header.err, ErrorCode::BadArguments.code());
+    h.digest_consistent();
+}
+
+#[test]
+fn unknown_opcodes_are_unimplemented_and_close_the_connection() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let mut frame = BytesMut::new();
+    RequestHeader { xid: 5, r#type: 50 }.write_to(&mut frame);
+    let out = h.input(Input::Frame {
+        conn,
+        frame: frame.freeze(),
+    });
+    let frames = sent_to(&out, conn);
+    let header =
+        ReplyHeader::read_from(&mut Reader::new(&frames[0][4..], Limits::default())).unwrap();
+    assert_eq!(header.err, ErrorCode::Unimplemented.code());
+    assert_eq!(header.zxid, -1);
+    assert!(out.contains(&Output::Close { conn }));
+}
+
+#[test]
+fn expired_sessions_lose_their_ephemerals_and_connections() {
+    let mut h = Harness::new();
+    let (conn, session) = h.connect();
+    h.call(conn, 1, op::CREATE, &create("/e", b"", 1));
+    assert_eq!(h.core.tree().ephemerals(session).count(), 1);
+    // Nothing happens before the timeout.
+    h.now.elapsed_ms += 20_000;
+    let out = h.input(Input::Tick);
+    assert!(out.is_empty(), "{out:?}");
+    h.now.elapsed_ms += 20_000;
+    h.now.wall_ms += 40_000;
+    let out = h.input(Input::Tick);
+    assert!(out.contains(&Output::Close { conn }), "{out:?}");
+    assert_eq!(h.core.tree().ephemerals(session).count(), 0);
+    assert!(h.core.tree().node("/e").is_none());
+    h.digest_consistent();
+}
+
+/// A random client operation.
+#[derive(Debug, Clone)]
+enum Action {
+    Create {
+        session: usize,
+        path: usize,
+        flags: i32,
+        data: Vec<u8>,
+    },
+    Delete {
+        session: usize,
+        path: usize,
+        version: i32,
+    },
+    SetData {
+        session: usize,
+        path: usize,
+        version: i32,
+        data: Vec<u8>,
+    },
+    SetAcl {
+        session: usize,
+        path: usize,
+        read_only: bool,
+    },
+    Multi {
+        session: usize,
+        creates: Vec<usize>,
+        delete: usize,
+    },
+    Close {
+        session: usize,
+    },
+    Expire,
+}
+
+const PATHS: &[&str] = &["/a", "/b", "/a/c", "/a/d", "/b/e", "/a/c/f", "/g"];
+
+fn action() -> impl Strategy<Value = Action> {
+    let session = 0usize..3;
+    let path = 0usize..PATHS.len();
+    prop_oneof![
+        4 => (session.clone(), path.clone(), prop::sample::select(vec![0, 1, 2, 3, 4, 5]),
+              prop::collection::vec(any::<u8>(), 0..8))
+            .prop_map(|(session, path, flags, data)| Action::Create { session, path, flags, data }),
+        2 => (session.clone(), path.clone(), -1i32..2)
+            .prop_map(|(session, path, version)| Action::Delete { session, path, version }),
+        2 => (session.clone(), path.clone(), -1i32..3, prop::collection::vec(any::<u8>(), 0..8))
+            .prop_map(|(session, path, version, data)| Action::SetData { session, path, version, data }),
+        1 => (session.clone(), path.clone(), any::<bool>())
+            .prop_map(|(session, path, read_only)| Action::SetAcl { session, path, read_only }),
+        2 => (session.clone(), prop::collection::vec(path.clone(), 1..3), path)
+            .prop_map(|(session, creates, delete)| Action::Multi { session, creates, delete }),
+        1 => session.prop_map(|session| Action::Close { session }),
+        1 => Just(Action::Expire),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random operations from several sessions keep the tree consistent:
+    /// every predicted digest equals the tree's, each reply answers its
+    /// request in order, and closed sessions leave no ephemerals.
+    #[test]
+    fn random_operations_keep_the_pipeline_consistent(actions in prop::collection::vec(action(), 1..40)) {
+        let mut h = Harness::new();
+        let mut sessions: Vec<(ConnId, i64)> = (0..3).map(|_| h.connect()).collect();
+        let mut xid = 0;
+        for action in actions {
+            xid += 1;
+            let (conn, request_op, record): (ConnId, i32, Box<dyn crate::proto::WriteRecord>) = match action {
+                Action::Create { session, path, flags, data } => {
+                    let mut request = create(PATHS[path], &data, flags);
+                    if flags == 4 { request.flags = 4; }
+                    let op = if flags == 4 { op::CREATE_CONTAINER } else { op::CREATE2 };
+                    if flags == 5 {
+                        // A TTL create.
+                        let ttl = jute::proto::CreateTTLRequest {
+                            path: request.path, data: request.data, acl: request.acl, flags: 5, ttl: 1000,
+                        };
+                        (sessions[session].0, op::CREATE_TTL, Box::new(ttl))
+                    } else {
+                        (sessions[session].0, op, Box::new(request))
+                    }
+                }
+                Action::Delete { session, path, version } => (
+                    sessions[session].0, op::DELETE,
+                    Box::new(DeleteRequest { path: Some(PATHS[path].into()), version }),
+                ),
+                Action::SetData { session, path, version, data } => (
+                    sessions[session].0, op::SET_DATA,
+                    Box::new(SetDataRequest { path: Some(PATHS[path].into()), data: Some(data.into()), version }),
+                ),
+                Action::SetAcl { session, path, read_only } => {
+                    let acl = if read_only {
+                        vec![ACL { perms: perms::READ | perms::ADMIN, id: Id { scheme: Some("world".into()), id: Some("anyone".into()) } }]
+                    } else {
+                        open_acl().unwrap()
+                    };
+                    (sessions[session].0, op::SET_ACL,
+                     Box::new(SetACLRequest { path: Some(PATHS[path].into()), acl: Some(acl), version: -1 }))
+                }
+                Action::Multi { session, creates, delete } => {
+                    let mut body = BytesMut::new();
+                    for path in creates {
+                        MultiHeader { r#type: op::CREATE, done: false, err: -1 }.write_to(&mut body);
+                        create(PATHS[path], b"m", 0).write_to(&mut body);
+                    }
+                    MultiHeader { r#type: op::DELETE, done: false, err: -1 }.write_to(&mut body);
+                    DeleteRequest { path: Some(PATHS[delete].into()), version: -1 }.write_to(&mut body);
+                    MultiHeader { r#type: -1, done: true, err: -1 }.write_to(&mut body);
+                    (sessions[session].0, op::MULTI, Box::new(RawBody(body.freeze())))
+                }
+                Action::Close { session } => {
+                    let (conn, id) = sessions[session];
+                    let replies = h.call(conn, xid, op::CLOSE_SESSION, &RawBody(Bytes::new()));
+                    prop_assert_eq!(replies.last().map(|r| r.header.xid), Some(xid));
+                    prop_assert_eq!(h.core.tree().ephemerals(id).count(), 0);
+                    h.input(Input::Closed { conn });
+                    sessions[session] = h.connect();
+                    continue;
+                }
+                Action::Expire => {
+                    // Every session times out; their replacements connect.
+                    h.now.elapsed_ms += 100_000;
+                    h.now.wall_ms += 100_000;
+                    h.input(Input::Tick);
+                    for (i, (conn, id)) in sessions.clone().into_iter().enumerate() {
+                        prop_assert_eq!(h.core.tree().ephemerals(id).count(), 0);
+                        h.input(Input::Closed { conn });
+                        sessions[i] = h.connect();
+                    }
+                    continue;
+                }
+            };
+            let replies = h.call(conn, xid, request_op, record.as_ref());
+            // Notifications may come first; the reply is last and in order.
+            let reply = replies.last().expect("a reply");
+            prop_assert_eq!(reply.header.xid, xid);
+            prop_assert!(ErrorCode::from_code(reply.header.err).is_some(), "{}", reply.header.err);
+            for notification in &replies[..replies.len() - 1] {
+                prop_assert_eq!(notification.header.xid, xid::NOTIFICATION);
+            }
+            let tree = h.core.tree();
+            prop_assert_eq!(tree.digest_mismatches(), 0);
+            prop_assert_eq!(tree.digest(), tree.recompute_digest());
+            // Every node's stat matches what a client sees of its children.
+            for path in PATHS {
+                if let Ok(stat) = tree.stat(path) {
+                    let stat: Stat = stat;
+                    prop_assert_eq!(stat.num_children as usize, tree.children(path).unwrap().len());
+                }
+            }
+        }
+    }
+}
+
+/// A request body already encoded.
+struct RawBody(Bytes);
+
+impl crate::proto::WriteRecord for RawBody {
+    fn write_record(&self, out: &mut BytesMut) {
+        out.extend_from_slice(&self.0);
+    }
+}
