@@ -183,6 +183,7 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
         max_client_cnxns: config.max_client_cnxns.max(0) as usize,
         max_frame: config.zookeeper.jute_max_buffer,
         max_cnxns: config.zookeeper.max_cnxns.max(0) as usize,
+        max_outstanding: config.zookeeper.global_outstanding_limit.max(1) as usize,
         tick: Duration::from_millis(10),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

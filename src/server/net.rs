@@ -20,7 +20,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::{ConnId, Input, Output};
@@ -38,6 +38,10 @@ pub struct NetConfig {
     pub max_frame: i32,
     /// `zookeeper.maxCnxns`: all connections; 0 = unlimited.
     pub max_cnxns: usize,
+    /// `zookeeper.globalOutstandingLimit`: requests read from clients and
+    /// not yet processed; beyond it, connections stop reading (as Java's
+    /// throttling does).
+    pub max_outstanding: usize,
     /// How often the core gets a [`Input::Tick`].
     pub tick: Duration,
 }
@@ -84,6 +88,7 @@ pub async fn serve<C>(
     C: FnMut(Input, &mut Vec<Output>),
 {
     let (input_tx, mut input_rx) = mpsc::unbounded_channel::<Input>();
+    let outstanding = Arc::new(Semaphore::new(config.max_outstanding.max(1)));
     let counts = Arc::new(Mutex::new(ConnectionCounts::default()));
     let mut writers: HashMap<ConnId, mpsc::UnboundedSender<ToWriter>> = HashMap::new();
     let mut next_conn: ConnId = 1;
@@ -109,12 +114,25 @@ pub async fn serve<C>(
                 }
                 let conn = next_conn;
                 next_conn += 1;
-                let writer = spawn_connection(conn, stream, remote, &config, &input_tx, &counts);
+                let writer = spawn_connection(
+                    conn,
+                    stream,
+                    remote,
+                    &config,
+                    &input_tx,
+                    &counts,
+                    &outstanding,
+                );
                 writers.insert(conn, writer);
             }
             Some(input) = input_rx.recv() => {
                 let closed = match &input { Input::Closed { conn } => Some(*conn), _ => None };
+                let is_frame = matches!(input, Input::Frame { .. });
                 core(input, &mut outputs);
+                if is_frame {
+                    // The frame is processed: its reader may read another.
+                    outstanding.add_permits(1);
+                }
                 dispatch(&mut outputs, &mut writers);
                 if let Some(conn) = closed {
                     writers.remove(&conn);
@@ -192,6 +210,7 @@ fn spawn_connection(
     config: &NetConfig,
     inputs: &mpsc::UnboundedSender<Input>,
     counts: &Arc<Mutex<ConnectionCounts>>,
+    outstanding: &Arc<Semaphore>,
 ) -> mpsc::UnboundedSender<ToWriter> {
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().ok();
@@ -209,9 +228,10 @@ fn spawn_connection(
     let inputs = inputs.clone();
     let counts = Arc::clone(counts);
     let max_frame = config.max_frame;
+    let outstanding = Arc::clone(outstanding);
     tokio::spawn(async move {
         let reason = tokio::select! {
-            reason = read_loop(conn, read_half, max_frame, &inputs) => reason,
+            reason = read_loop(conn, read_half, max_frame, &inputs, &outstanding) => reason,
             _ = closed.cancelled() => "closed by the server".to_string(),
         };
         tracing::debug!(conn, %remote, "connection closed: {reason}");
@@ -228,6 +248,7 @@ async fn read_loop(
     mut socket: OwnedReadHalf,
     max_frame: i32,
     inputs: &mpsc::UnboundedSender<Input>,
+    outstanding: &Semaphore,
 ) -> String {
     let mut first = true;
     loop {
@@ -256,6 +277,12 @@ async fn read_loop(
             return format!("end of stream inside a frame ({e})");
         }
         first = false;
+        // Wait while too many requests are unprocessed; the core's loop
+        // returns the permit.
+        match outstanding.acquire().await {
+            Ok(permit) => permit.forget(),
+            Err(_) => return "server stopped".to_string(),
+        }
         if inputs
             .send(Input::Frame {
                 conn,
