@@ -427,17 +427,49 @@ fn position(lines: &[DiffLine]) -> (usize, usize) {
     (a.map_or(0, |i| i + 1), b.map_or(0, |j| j + 1))
 }
 
+/// Writes `t` (lines, then notes) to `<target>/compat-transcripts/` for
+/// inspection after a failure; returns the file's path.
+pub fn save(t: &Transcript) -> std::path::PathBuf {
+    let dir = crate::java::profile_dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("compat-transcripts");
+    let name: String = t
+        .label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = dir.join(format!("{name}.txt"));
+    let text = format!("{}\n--- notes ---\n{}\n", t.text(), t.notes);
+    if fs::create_dir_all(&dir)
+        .and_then(|()| fs::write(&path, text))
+        .is_err()
+    {
+        eprintln!("could not save {}", path.display());
+    }
+    path
+}
+
 /// Panics with a diff (and the candidate's notes) unless the transcripts
-/// have the same lines.
+/// have the same lines. Both are saved with [`save`] first.
 #[track_caller]
 pub fn assert_same(reference: &Transcript, candidate: &Transcript) {
     if reference.lines == candidate.lines {
         return;
     }
     let mut msg = format!(
-        "transcripts differ: {} vs {}\n{}",
+        "transcripts differ: {} vs {} (saved as {} and {})\n{}",
         reference.label,
         candidate.label,
+        save(reference).display(),
+        save(candidate).display(),
         render_diff(reference, candidate, 3)
     );
     for t in [reference, candidate] {
@@ -480,8 +512,9 @@ pub fn check_golden(path: &Path, transcript: &Transcript) {
     if golden.lines != transcript.lines {
         panic!(
             "{} no longer matches its golden file (rerun with {BLESS_ENV}=1 if the scenario \
-             changed on purpose)\n{}\n--- notes ---\n{}",
+             changed on purpose; saved as {})\n{}\n--- notes ---\n{}",
             transcript.label,
+            save(transcript).display(),
             render_diff(&golden, transcript, 3),
             transcript.notes.trim_end()
         );

@@ -2,7 +2,6 @@ import static org.apache.zookeeper.CreateMode.CONTAINER;
 import static org.apache.zookeeper.CreateMode.PERSISTENT;
 
 import java.io.IOException;
-import java.util.Arrays;
 import org.apache.jute.InputArchive;
 import org.apache.jute.OutputArchive;
 import org.apache.jute.Record;

@@ -16,8 +16,8 @@ import org.apache.zookeeper.Watcher.Event.KeeperState;
  * session (Expired), expiry of a client cut off by a proxy (its ephemerals
  * vanish, it sees Expired), and the reaping of containers and TTL nodes.
  *
- * <p>Server: tickTime=500 (sessions 1 s to 10 s), extendedTypesEnabled=true,
- * znode.container.checkIntervalMs=100.
+ * <p>Server: tickTime=500, minSessionTimeout=3000 (sessions 3 s to 10 s),
+ * extendedTypesEnabled=true, znode.container.checkIntervalMs=100.
  */
 final class SessionScenario extends Scenario {
     SessionScenario(String server) {
@@ -27,7 +27,9 @@ final class SessionScenario extends Scenario {
     @Override
     void run() throws Exception {
         Client c1 = connect("c1", server, 30000);
-        Client c0 = connect("c0", server, 100);
+        // Below minSessionTimeout: the server raises it. (Not far below: until
+        // the server answers, the client times out by the requested value.)
+        Client c0 = connect("c0", server, 2500);
         close(c0);
         create(c1, "/s", b("s"), PERSISTENT);
 
