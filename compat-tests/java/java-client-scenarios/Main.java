@@ -4,8 +4,8 @@
  *
  * <p>Usage: Main SCENARIO HOST:PORT, SCENARIO one of crud, multi, watches,
  * acl, sessions, admin. Exits 0 after printing "END SCENARIO steps=N"; 1 (with
- * a stack trace on stderr) if the scenario itself broke, e.g. a wait for the
- * client's own event thread timed out.
+ * a stack trace on stderr) if the scenario could not go on: a client could
+ * not connect, or the server stopped answering (three timeouts).
  */
 public final class Main {
     private Main() {
@@ -43,6 +43,9 @@ public final class Main {
                 System.exit(2);
                 return;
         }
+        // A request the server never answers fails after 20 s instead of
+        // hanging the scenario (the default is to wait forever).
+        System.setProperty("zookeeper.request.timeout", "20000");
         System.err.println("scenario " + name + " with the " + Compat.clientVersion() + " client against " + server);
         int status = 0;
         try {

@@ -112,6 +112,9 @@ abstract class Scenario {
             String r = action.run();
             return r == null ? "ok" : r;
         } catch (KeeperException e) {
+            if (e.code() == KeeperException.Code.REQUESTTIMEOUT && Client.TIMEOUTS.incrementAndGet() >= 3) {
+                throw new IllegalStateException("three requests timed out; giving up", e);
+            }
             String s = "err " + e.code().name();
             if (e.getResults() != null) {
                 s += " results=" + Fmt.results(e.getResults());
@@ -167,6 +170,9 @@ abstract class Scenario {
         }
         clients.add(c);
         stepNoDrain(c, desc, () -> outcome);
+        if (!done) {
+            throw new IllegalStateException(c.name + " could not connect to " + server);
+        }
         drainAll();
         return c;
     }
