@@ -280,6 +280,17 @@ pub fn client_classpath(version: JavaVersion) -> Classpath {
     }
 }
 
+/// Debian's commons-cli 1.5.0 (package libcommons-cli-java, a dependency of
+/// libzookeeper-java): the version ZooKeeper 3.9.5 is built with, and the one
+/// Debian's 3.8.0 uses. zkCli needs it; the reference jar cache lacks it.
+const COMMONS_CLI: &str = "commons-cli-1.5.0.jar";
+
+/// For zkCli (`org.apache.zookeeper.ZooKeeperMain`): the client classpath
+/// plus commons-cli, which parses zkCli's options.
+pub fn zkcli_classpath(version: JavaVersion) -> Classpath {
+    client_classpath(version).with_entries(existing(Path::new(DEBIAN_JAR_DIR), &[COMMONS_CLI]))
+}
+
 /// The client classpath plus Curator: 5.9.0 with 3.9.5, Debian's 5.4 with 3.8.0.
 pub fn curator_classpath(version: JavaVersion) -> Classpath {
     let curator = match version {

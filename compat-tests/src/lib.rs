@@ -8,12 +8,15 @@
 //! - [`process`]: child processes that die with the test process.
 //! - [`server`]: [`JavaServer`], [`RzkServer`], [`Ensemble`] and the common
 //!   [`ServerHandle`].
+//! - [`transcript`]: scenario transcripts, their normalisation and their
+//!   comparison with the reference server's.
 
 pub mod deps;
 pub mod java;
 pub mod ports;
 pub mod process;
 pub mod server;
+pub mod transcript;
 
 pub use deps::{Classpath, JavaVersion};
 pub use java::JavaProgram;
