@@ -286,11 +286,20 @@ impl Prepare {
     }
 
     /// Prepares the deletion of an empty container or expired TTL node,
-    /// asked for by the container manager (session 0, cxid 0).
-    pub fn delete_container(&mut self, ctx: &mut impl PrepContext, path: &str, time: i64) -> Txn {
+    /// asked for by the container manager (session 0, cxid 0) — or by a
+    /// client sending opcode 20, which Java accepts too, without checking
+    /// the session or any ACL.
+    pub fn delete_container(
+        &mut self,
+        ctx: &mut impl PrepContext,
+        session_id: i64,
+        cxid: i32,
+        path: &str,
+        time: i64,
+    ) -> Txn {
         let zxid = self.next_zxid();
         let mut txn = Txn {
-            header: header(0, 0, zxid, time, op::DELETE_CONTAINER),
+            header: header(session_id, cxid, zxid, time, op::DELETE_CONTAINER),
             body: TxnBody::error(0),
             digest: None,
         };
@@ -346,6 +355,23 @@ impl Prepare {
     pub fn write(&mut self, ctx: &mut impl PrepContext, request: &WriteRequest<'_>) -> Prepared {
         if request.op == op::MULTI {
             return self.multi(ctx, request);
+        }
+        if request.op == op::DELETE_CONTAINER {
+            // The 3.9 body: the path as a length-prefixed byte buffer.
+            let mut reader = Reader::new(request.body, self.settings.limits);
+            return match reader.read_opt_buffer() {
+                Ok(Some(bytes)) => {
+                    let path = jute::archive::decode_utf8_like_java(&bytes);
+                    Prepared::Txn(self.delete_container(
+                        ctx,
+                        request.session_id,
+                        request.cxid,
+                        &path,
+                        request.time,
+                    ))
+                }
+                _ => Prepared::Malformed,
+            };
         }
         let limits = self.settings.limits;
         let decoded = decode_write(request.op, request.body, limits);

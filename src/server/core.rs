@@ -895,7 +895,8 @@ impl Core {
             tracing::info!("attempting to delete candidate container: {path}");
             let txn = {
                 let mut ctx = prep_context!(self, now);
-                self.prep.delete_container(&mut ctx, &path, now.wall_ms)
+                self.prep
+                    .delete_container(&mut ctx, 0, 0, &path, now.wall_ms)
             };
             self.submit(InFlight {
                 txn: Some(txn),
