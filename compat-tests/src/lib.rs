@@ -8,12 +8,15 @@
 //! - [`process`]: child processes that die with the test process.
 //! - [`server`]: [`JavaServer`], [`RzkServer`], [`Ensemble`] and the common
 //!   [`ServerHandle`].
+//! - [`transcript_clients`]: kazoo, Curator and C client scenarios compared
+//!   between the reference Java server and a candidate.
 
 pub mod deps;
 pub mod java;
 pub mod ports;
 pub mod process;
 pub mod server;
+pub mod transcript_clients;
 
 pub use deps::{Classpath, JavaVersion};
 pub use java::JavaProgram;
