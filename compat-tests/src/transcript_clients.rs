@@ -528,10 +528,15 @@ impl CliMt {
         let printed = self.read_until(|l| l == end);
         self.transcript.push_str(&format!("> {command}\n"));
         let start = format!("[{marker}]: rc = 0");
-        for line in printed {
-            if line != start && line != end {
-                self.record(&line);
-            }
+        let mut lines: Vec<String> = printed
+            .iter()
+            .filter(|l| **l != start && **l != end)
+            .filter_map(|l| normalise_cli_mt_line(l, self.session.as_deref()))
+            .collect();
+        sort_children(&mut lines);
+        for line in lines {
+            self.transcript.push_str(&line);
+            self.transcript.push('\n');
         }
     }
 
@@ -563,6 +568,24 @@ impl Drop for CliMt {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Sorts each run of child names that `ls`/`ls2` print (`\t<name>` lines;
+/// stat lines have a `=`): the server returns children in hash-set order.
+fn sort_children(lines: &mut [String]) {
+    let is_child = |l: &String| l.starts_with('\t') && !l.contains('=');
+    let mut i = 0;
+    while i < lines.len() {
+        if is_child(&lines[i]) {
+            let start = i;
+            while i < lines.len() && is_child(&lines[i]) {
+                i += 1;
+            }
+            lines[start..i].sort();
+        } else {
+            i += 1;
+        }
     }
 }
 
