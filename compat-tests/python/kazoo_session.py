@@ -31,7 +31,8 @@ for requested in (0.2, 3.0, 60.0):
 proxy = Proxy(HOSTS)
 states = Inbox("states")
 retry = dict(max_tries=-1, delay=0.05, backoff=1, max_jitter=0.0, max_delay=0.1)
-zk = connect("c1", hosts=proxy.address, timeout=2.0, connection_retry=retry)
+# 4 s: the short cut below must stay well within the session timeout.
+zk = connect("c1", hosts=proxy.address, timeout=4.0, connection_retry=retry)
 zk.add_listener(states)
 out("c1 negotiated timeout", negotiated_timeout(zk))
 first_session = zk.client_id[0]

@@ -33,6 +33,30 @@ use crate::server::{JavaServer, ServerHandle, ServerOptions};
 /// How long one client scenario may run against one server.
 pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// A server to compare with the reference: [`java_3_9_5`] today,
+/// `RzkServer::start` once rzk serves clients.
+pub type Candidate = fn(ServerOptions) -> ServerHandle;
+
+/// Declares one `#[test]` per scenario function, each run with the given
+/// [`Candidate`]:
+///
+/// ```ignore
+/// candidate_tests!(java_3_9_5 => { kazoo_crud: crud, kazoo_acl: acl });
+/// // rzk, one line per scenario to enable:
+/// candidate_tests!(RzkServer::start => { kazoo_crud_rzk: crud });
+/// ```
+#[macro_export]
+macro_rules! candidate_tests {
+    ($candidate:expr => { $($test:ident: $scenario:path),* $(,)? }) => {
+        $(
+            #[test]
+            fn $test() {
+                $scenario($candidate)
+            }
+        )*
+    };
+}
+
 /// The reference server: a fresh standalone Java 3.9.5.
 #[track_caller]
 pub fn reference_server(opts: ServerOptions) -> ServerHandle {

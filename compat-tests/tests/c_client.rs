@@ -3,23 +3,28 @@
 //! shell, each against a fresh reference Java 3.9.5 server and a fresh
 //! candidate server; the two transcripts must be identical.
 //!
-//! To test rzk, make [`candidate`] return `RzkServer::start(opts)`.
+//! To compare rzk with the reference, add a `candidate_tests!` line with
+//! `RzkServer::start` (see the end of the list below).
 
+use rzk_compat_tests::candidate_tests;
 use rzk_compat_tests::transcript_clients::{
-    compare_with_reference, compile_c, java_3_9_5, run_c, CliMt,
+    compare_with_reference, compile_c, java_3_9_5, run_c, Candidate, CliMt,
 };
-use rzk_compat_tests::{ServerHandle, ServerOptions};
+use rzk_compat_tests::ServerOptions;
 
-/// The server compared with the reference: today a second Java 3.9.5.
-fn candidate(opts: ServerOptions) -> ServerHandle {
-    java_3_9_5(opts)
-}
+candidate_tests!(java_3_9_5 => {
+    c_client_api: api,
+    c_client_cli_mt: cli_mt,
+});
 
-#[test]
-fn c_client_api() {
+// To compare rzk with the reference, one line per scenario, e.g.:
+// candidate_tests!(RzkServer::start => { c_client_api_rzk: api });
+
+fn api(candidate: Candidate) {
     let exe = compile_c("zk_transcript");
-    // TTL nodes need extendedTypesEnabled.
-    let opts = ServerOptions::with_cfg(&["extendedTypesEnabled=true"]);
+    // TTL nodes need extendedTypesEnabled; no reaper run during the test.
+    let opts = ServerOptions::with_cfg(&["extendedTypesEnabled=true"])
+        .system_property("znode.container.checkIntervalMs", 3_600_000);
     let t = compare_with_reference("C client zk_transcript", opts, candidate, |server| {
         run_c(&exe, server)
     });
@@ -89,8 +94,7 @@ fn c_client_api() {
 }
 
 /// Debian's `cli_mt`, driven command by command through its stdin.
-#[test]
-fn c_client_cli_mt() {
+fn cli_mt(candidate: Candidate) {
     let commands = [
         "create /cli",
         "create2 /cli/two",

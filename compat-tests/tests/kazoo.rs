@@ -3,26 +3,39 @@
 //! identical. The scripts are in `compat-tests/python/`; each prints a
 //! normalised transcript (see `zkt.py`).
 //!
-//! To test rzk, make [`candidate`] return `RzkServer::start(opts)`.
+//! To compare rzk with the reference, add a `candidate_tests!` line with
+//! `RzkServer::start` (see the end of the list below).
 
+use rzk_compat_tests::candidate_tests;
 use rzk_compat_tests::transcript_clients::{
-    compare_with_reference, java_3_9_5, run_kazoo, Transcript,
+    compare_with_reference, java_3_9_5, run_kazoo, Candidate, Transcript,
 };
-use rzk_compat_tests::{ServerHandle, ServerOptions};
+use rzk_compat_tests::ServerOptions;
 
-/// The server compared with the reference: today a second Java 3.9.5.
-fn candidate(opts: ServerOptions) -> ServerHandle {
-    java_3_9_5(opts)
-}
+candidate_tests!(java_3_9_5 => {
+    kazoo_crud: crud,
+    kazoo_transactions: transactions,
+    kazoo_acl: acl,
+    kazoo_watches: watches,
+    kazoo_session_expiry: session_expiry,
+    kazoo_lock: lock,
+    kazoo_election: election,
+    kazoo_queue: queue,
+    kazoo_counter_and_party: counter_and_party,
+    kazoo_barrier: barrier,
+    kazoo_tree_cache: tree_cache,
+});
+
+// To compare rzk with the reference, one line per scenario, e.g.:
+// candidate_tests!(RzkServer::start => { kazoo_crud_rzk: crud });
 
 #[track_caller]
-fn kazoo(script: &str, opts: ServerOptions) -> Transcript {
+fn kazoo(candidate: Candidate, script: &str, opts: ServerOptions) -> Transcript {
     compare_with_reference(script, opts, candidate, |server| run_kazoo(script, server))
 }
 
-#[test]
-fn kazoo_crud() {
-    let t = kazoo("kazoo_crud.py", ServerOptions::new());
+fn crud(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_crud.py", ServerOptions::new());
     t.assert_line_count(77);
     t.assert_value("negotiated timeout", "10000");
     // A fresh server's tree; the root's cversion shows as -1.
@@ -62,9 +75,8 @@ fn kazoo_crud() {
     t.assert_value("c2 exists /crud/eph after c1 closed", "None");
 }
 
-#[test]
-fn kazoo_transactions() {
-    let t = kazoo("kazoo_transactions.py", ServerOptions::new());
+fn transactions(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_transactions.py", ServerOptions::new());
     t.assert_line_count(53);
     t.assert_value("multi ok", "9 results");
     // A multi is one txn: everything it created shares its zxid.
@@ -90,9 +102,8 @@ fn kazoo_transactions() {
     t.assert_value("c2 exists /tx/e after c1 closed", "None");
 }
 
-#[test]
-fn kazoo_acl() {
-    let t = kazoo("kazoo_acl.py", ServerOptions::new());
+fn acl(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_acl.py", ServerOptions::new());
     t.assert_line_count(60);
     let digest = "digest:admin:fvr2cB/fjGeAiX8g1aGhUm3ZICk= perms=31";
     assert!(
@@ -131,9 +142,8 @@ fn kazoo_acl() {
     t.assert_value("third delete /acl", "True");
 }
 
-#[test]
-fn kazoo_watches() {
-    let t = kazoo("kazoo_watches.py", ServerOptions::new());
+fn watches(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_watches.py", ServerOptions::new());
     t.assert_line_count(47);
     assert_eq!(t.lines_starting_with("event ").len(), 13, "{t}");
     t.assert_lines_in_order(&[
@@ -166,17 +176,17 @@ fn kazoo_watches() {
     ]);
 }
 
-#[test]
-fn kazoo_session_expiry() {
+fn session_expiry(candidate: Candidate) {
     // tickTime 500: sessions may be as short as 1 s.
     let t = kazoo(
+        candidate,
         "kazoo_session.py",
         ServerOptions::with_cfg(&["tickTime=500"]),
     );
     t.assert_line_count(28);
     t.assert_line("requested 0.2 negotiated 1000");
     t.assert_line("requested 60.0 negotiated 10000");
-    t.assert_line("c1 negotiated timeout 2000");
+    t.assert_line("c1 negotiated timeout 4000");
     t.assert_lines_in_order(&[
         "c1 state SUSPENDED",
         "observer event DELETED CONNECTED /s/eph",
@@ -196,9 +206,8 @@ fn kazoo_session_expiry() {
     ]);
 }
 
-#[test]
-fn kazoo_lock() {
-    let t = kazoo("kazoo_lock.py", ServerOptions::new());
+fn lock(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_lock.py", ServerOptions::new());
     t.assert_line_count(41);
     assert_eq!(
         t.lines_starting_with("lock acquired by ").concat(),
@@ -219,9 +228,8 @@ fn kazoo_lock() {
     t.assert_line("c2 acquired after c1's session closed True");
 }
 
-#[test]
-fn kazoo_election() {
-    let t = kazoo("kazoo_election.py", ServerOptions::new());
+fn election(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_election.py", ServerOptions::new());
     t.assert_line_count(14);
     assert_eq!(
         t.lines_starting_with("leader ").concat(),
@@ -237,9 +245,8 @@ fn kazoo_election() {
     ]);
 }
 
-#[test]
-fn kazoo_queue() {
-    let t = kazoo("kazoo_queue.py", ServerOptions::new());
+fn queue(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_queue.py", ServerOptions::new());
     t.assert_line_count(49);
     let gets: Vec<&str> = t
         .lines()
@@ -269,9 +276,8 @@ fn kazoo_queue() {
     t.assert_value("taken after c2 closed", "[]");
 }
 
-#[test]
-fn kazoo_counter_and_party() {
-    let t = kazoo("kazoo_counter.py", ServerOptions::new());
+fn counter_and_party(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_counter.py", ServerOptions::new());
     t.assert_line_count(27);
     t.assert_line("after += 5: 5 pre 0 post 5");
     t.assert_line("float counter: 3.75");
@@ -287,9 +293,8 @@ fn kazoo_counter_and_party() {
     t.assert_lines_in_order(&["party 1 ['c1']", "shallow party 2 ['c1', 'c2']"]);
 }
 
-#[test]
-fn kazoo_barrier() {
-    let t = kazoo("kazoo_barrier.py", ServerOptions::new());
+fn barrier(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_barrier.py", ServerOptions::new());
     t.assert_line_count(14);
     t.assert_value("wait 0.2 s while in place", "False");
     t.assert_line("waiters [('c2', True), ('c3', True)]");
@@ -302,9 +307,8 @@ fn kazoo_barrier() {
     );
 }
 
-#[test]
-fn kazoo_tree_cache() {
-    let t = kazoo("kazoo_tree_cache.py", ServerOptions::new());
+fn tree_cache(candidate: Candidate) {
+    let t = kazoo(candidate, "kazoo_tree_cache.py", ServerOptions::new());
     t.assert_line_count(44);
     t.assert_lines_in_order(&[
         "NODE_ADDED /tree b'root' version=0",

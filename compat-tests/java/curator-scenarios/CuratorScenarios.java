@@ -676,6 +676,8 @@ public final class CuratorScenarios {
         latches.get("p3").close();
         assertEmpty(events, "at the end");
         CuratorFramework observer = client("observer");
+        // close() deletes the node in the background.
+        waitForServer("the latch nodes to go", () -> observer.getChildren().forPath("/latch").isEmpty());
         attempt("latch children at the end", () -> sortedChildren(observer, "/latch"));
     }
 
@@ -870,12 +872,19 @@ public final class CuratorScenarios {
     static void ttlNode() throws Exception {
         CuratorFramework c1 = client("c1");
         CuratorFramework c2 = client("c2");
-        PersistentTtlNode ttl = new PersistentTtlNode(c1, "/ttl/node", 1500, bytes("data"));
+        // Touched every ttl/2; a long TTL keeps a slow machine from letting
+        // the touch node expire while the node is in use.
+        PersistentTtlNode ttl = new PersistentTtlNode(c1, "/ttl/node", 2000, bytes("data"));
         ttl.start();
         out("waitForInitialCreate -> " + ttl.waitForInitialCreate(WAIT_SECONDS, TimeUnit.SECONDS));
         waitForServer("the touch node", () -> c2.checkExists().forPath("/ttl/node/touch") != null);
         // Containers and TTL nodes look like persistent nodes to clients.
-        attempt("get /ttl/node", () -> str(c2.getData().forPath("/ttl/node")) + " " + stat(c2.checkExists().forPath("/ttl/node"), false));
+        attempt("get /ttl/node", () -> {
+            Stat st = new Stat();
+            byte[] data = c2.getData().storingStatIn(st).forPath("/ttl/node");
+            return str(data) + " version=" + st.getVersion() + " owner=" + owner(st.getEphemeralOwner())
+                    + " numChildren=" + st.getNumChildren();
+        });
         attempt("children /ttl/node", () -> sortedChildren(c2, "/ttl/node"));
         attempt("exists /ttl/node/touch owner", () -> owner(c2.checkExists().forPath("/ttl/node/touch").getEphemeralOwner()));
         ttl.close();
@@ -885,26 +894,34 @@ public final class CuratorScenarios {
         out("/ttl/node/touch expired");
         waitForServer("/ttl/node to be reaped", () -> c2.checkExists().forPath("/ttl/node") == null);
         out("/ttl/node reaped");
+        // Its parent was made a container too (creatingParentContainersIfNeeded).
+        waitForServer("/ttl to be reaped", () -> c2.checkExists().forPath("/ttl") == null);
+        out("/ttl reaped");
 
-        // TTL nodes made directly: one with a child is kept; once an
-        // expired TTL node made after it is gone, the reaper has seen both.
-        attempt("create TTL /ttl/parent", () -> c1.create().withTtl(200).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttl/parent", bytes("p")));
-        attempt("create /ttl/parent/child", () -> c1.create().forPath("/ttl/parent/child"));
-        attempt("create TTL sequential", () -> c1.create().withTtl(200).withMode(CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL).forPath("/ttl/seq-"));
-        attempt("create TTL /ttl/lonely", () -> c1.create().withTtl(200).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttl/lonely"));
-        attempt("exists /ttl/lonely", () -> stat(c2.checkExists().forPath("/ttl/lonely"), false));
-        waitForServer("/ttl/lonely to expire", () -> c2.checkExists().forPath("/ttl/lonely") == null);
-        out("/ttl/lonely expired");
-        attempt("children /ttl", () -> sortedChildren(c2, "/ttl"));
-        c1.delete().forPath("/ttl/parent/child");
-        waitForServer("/ttl/parent to expire", () -> c2.checkExists().forPath("/ttl/parent") == null);
-        out("/ttl/parent expired once empty");
+        // TTL nodes made directly (under a persistent parent): one with a
+        // child is kept; once expired TTL nodes made after it are gone, the
+        // reaper has seen it.
+        attempt("create /ttls", () -> c1.create().forPath("/ttls"));
+        attempt("create TTL /ttls/parent", () -> c1.create().withTtl(200).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttls/parent", bytes("p")));
+        attempt("create /ttls/parent/child", () -> c1.create().forPath("/ttls/parent/child"));
+        attempt("create TTL sequential", () -> c1.create().withTtl(200).withMode(CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL).forPath("/ttls/seq-"));
+        attempt("create TTL /ttls/lonely", () -> c1.create().withTtl(200).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttls/lonely"));
+        attempt("exists /ttls/lonely", () -> stat(c2.checkExists().forPath("/ttls/lonely"), false));
+        // The reaper deletes a pass's candidates one by one: wait for both.
+        waitForServer("/ttls/lonely and /ttls/seq-0000000001 to expire", () -> c2.checkExists().forPath("/ttls/lonely") == null
+                && c2.checkExists().forPath("/ttls/seq-0000000001") == null);
+        out("/ttls/lonely and /ttls/seq-0000000001 expired");
+        attempt("children /ttls", () -> sortedChildren(c2, "/ttls"));
+        c1.delete().forPath("/ttls/parent/child");
+        waitForServer("/ttls/parent to expire", () -> c2.checkExists().forPath("/ttls/parent") == null);
+        out("/ttls/parent expired once empty");
         // setData restarts a TTL node's clock; it still expires.
-        attempt("create TTL /ttl/touched", () -> c1.create().withTtl(300).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttl/touched"));
-        attempt("setData /ttl/touched", () -> stat(c1.setData().forPath("/ttl/touched", bytes("t")), false));
-        waitForServer("/ttl/touched to expire", () -> c2.checkExists().forPath("/ttl/touched") == null);
-        out("/ttl/touched expired");
-        attempt("children /ttl", () -> sortedChildren(c2, "/ttl"));
+        attempt("create TTL /ttls/touched", () -> c1.create().withTtl(300).withMode(CreateMode.PERSISTENT_WITH_TTL).forPath("/ttls/touched"));
+        attempt("setData /ttls/touched", () -> stat(c1.setData().forPath("/ttls/touched", bytes("t")), false));
+        waitForServer("/ttls/touched to expire", () -> c2.checkExists().forPath("/ttls/touched") == null);
+        out("/ttls/touched expired");
+        attempt("children /ttls", () -> sortedChildren(c2, "/ttls"));
+        attempt("exists /ttls (persistent: stays)", () -> stat(c2.checkExists().forPath("/ttls"), false));
     }
 
     // ------------------------------------------------------------------
@@ -1097,9 +1114,10 @@ public final class CuratorScenarios {
         locked.put("x");
         locked.put("y");
         out("consumed with locks " + take(consumed, "x") + " " + take(consumed, "y"));
-        waitForServer("the locked queue to drain", () -> c1.getChildren().forPath("/lqueue").isEmpty()
-                && c1.getChildren().forPath("/lqueue-locks").isEmpty());
-        attempt("lock nodes", () -> sortedChildren(c1, "/lqueue-locks"));
+        waitForServer("the locked queue to drain", () -> c1.getChildren().forPath("/lqueue").isEmpty());
+        // (Its lock nodes come and go while the consumer re-reads a stale
+        // list of items, so they are not part of the transcript.)
+        attempt("locked queue items", () -> sortedChildren(c1, "/lqueue"));
         locked.close();
 
         // Priority queue: put while nobody consumes, then consumed by priority.
