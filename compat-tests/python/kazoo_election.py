@@ -23,6 +23,9 @@ elections = {n: clients[n].Election("/election", n) for n in names}
 leaders = set()
 guard = threading.Lock()
 elected = Inbox("leaders")
+# Leaving is reported apart: a contender's run() returns while the next
+# leader is being elected, in no particular order.
+left = Inbox("contenders that left")
 step_down = {n: threading.Event() for n in names}
 
 
@@ -40,7 +43,7 @@ def lead(name):
 
 def participate(name):
     elections[name].run(lead, name)
-    elected.put("%s left the election" % name)
+    left.put("%s left the election" % name)
 
 
 threads = {"c1": start_thread(participate, "c1")}
@@ -54,21 +57,22 @@ out("election nodes", children_by_sequence(c1, "/election"))
 
 # c3 gives up before its turn.
 elections["c3"].cancel()
-out(elected.get("c3 to leave"))
+out(left.get("c3 to leave"))
 join_thread(threads["c3"], "c3's election thread")
 out("contenders", elections["c1"].contenders())
 
 for n in ("c1", "c2"):
     step_down[n].set()
-    out(elected.get("%s to leave" % n))
+    out(left.get("%s to leave" % n))
     join_thread(threads[n], "%s's election thread" % n)
     out("leader", elected.get("the next leader after %s" % n))
     out("contenders", elections["c1"].contenders())
 step_down["c4"].set()
-out(elected.get("c4 to leave"))
+out(left.get("c4 to leave"))
 join_thread(threads["c4"], "c4's election thread")
 out("contenders", elections["c1"].contenders())
 out("election nodes", children_by_sequence(c1, "/election"))
 elected.assert_empty("at the end")
+left.assert_empty("at the end")
 
 close(*clients.values())
