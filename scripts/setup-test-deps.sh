@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the compat tests need (called by `make test`; safe to re-run):
 #   - a Java 17 JDK (javac),
-#   - Debian's ZooKeeper 3.8.0 (jars in /usr/share/java, the C client cli_mt)
-#     and Curator 5.4,
+#   - Debian's ZooKeeper 3.8.0 (jars in /usr/share/java, the C client cli_mt
+#     and its library libzookeeper-mt with headers) and Curator 5.4,
+#   - a C compiler (the C client scenarios are built against libzookeeper-mt),
 #   - the reference ZooKeeper 3.9.5 and Curator 5.9.0 jars, taken from PyPI's
 #     pyspark sdist and cached in $RZK_CACHE/jars,
 #   - a Python venv with kazoo in $RZK_CACHE/venv.
@@ -42,7 +43,9 @@ DEBIAN_JARS=(
 # Debian installs the C client off PATH.
 CLI_MT=/usr/lib/zookeeper/bin/cli_mt
 DEBIAN_PACKAGES=(zookeeper libzookeeper-java zookeeper-bin libcurator-client-java
-    libcurator-framework-java libcurator-recipes-java)
+    libcurator-framework-java libcurator-recipes-java libzookeeper-mt-dev gcc libc6-dev)
+# The C client's header (libzookeeper-mt-dev).
+C_CLIENT_HEADER=/usr/include/zookeeper/zookeeper.h
 
 log() { printf '[setup-test-deps] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -171,6 +174,8 @@ problems=()
 command -v java >/dev/null 2>&1 || problems+=("java not on PATH")
 command -v javac >/dev/null 2>&1 || problems+=("javac not on PATH")
 [ -x "$CLI_MT" ] || problems+=("$CLI_MT (zookeeper-bin) missing")
+[ -f "$C_CLIENT_HEADER" ] || problems+=("$C_CLIENT_HEADER (libzookeeper-mt-dev) missing")
+command -v cc >/dev/null 2>&1 || problems+=("cc (gcc) not on PATH")
 for j in "${DEBIAN_JARS[@]}"; do
     [ -s "/usr/share/java/$j" ] || problems+=("/usr/share/java/$j missing")
 done
@@ -193,5 +198,5 @@ java_version="$(java -version 2>&1 | head -n1)"
 log "ready:"
 log "  java:            $java_version ($(command -v javac))"
 log "  ZooKeeper 3.9.5: $JAR_DIR ($(du -sh "$JAR_DIR" | cut -f1))"
-log "  ZooKeeper 3.8.0: /usr/share/java/zookeeper.jar, C client $CLI_MT"
+log "  ZooKeeper 3.8.0: /usr/share/java/zookeeper.jar, C client $CLI_MT and $C_CLIENT_HEADER"
 log "  kazoo $kazoo:    $VENV/bin/python"

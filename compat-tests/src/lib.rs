@@ -10,6 +10,8 @@
 //!   [`ServerHandle`].
 //! - [`transcript`]: scenario transcripts, their normalisation and their
 //!   comparison with the reference server's.
+//! - [`transcript_clients`]: kazoo, Curator and C client scenarios compared
+//!   between the reference Java server and a candidate.
 
 pub mod deps;
 pub mod java;
@@ -17,6 +19,7 @@ pub mod ports;
 pub mod process;
 pub mod server;
 pub mod transcript;
+pub mod transcript_clients;
 
 pub use deps::{Classpath, JavaVersion};
 pub use java::JavaProgram;
