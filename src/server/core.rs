@@ -33,7 +33,9 @@ use crate::pipeline::prepare::{
 };
 use crate::proto::connect::{decode_connect, encode_connect_response};
 use crate::proto::{op, reply_frame, ErrorCode};
-use crate::session::{generate_password, negotiate_timeout, SessionTracker, STANDALONE_SERVER_ID};
+use crate::session::{
+    generate_password, negotiate_timeout, ExpiryQueue, SessionTracker, STANDALONE_SERVER_ID,
+};
 use crate::tree::{Applied, DataTree, EphemeralType, TreeConfig};
 use crate::txn::Txn;
 use crate::watch::{Notification, WatcherId, Watches};
@@ -129,7 +131,6 @@ pub(super) struct Conn {
     /// Requests accepted and not yet answered.
     pub(super) outstanding: usize,
     pub(super) established_wall_ms: i64,
-    accepted_elapsed_ms: i64,
 }
 
 /// A request of a connection that has to wait its turn.
@@ -175,6 +176,10 @@ pub struct Core {
     pub(super) stats: ServerStats,
     pub(super) started_elapsed_ms: i64,
     reaper: Reaper,
+    /// When each connection is closed for idling: its session timeout (or
+    /// the sessionless timeout before the handshake) after its last frame,
+    /// in buckets as Java's NIO connection factory keeps them.
+    pub(super) conn_expiry: ExpiryQueue<ConnId>,
 }
 
 /// An error that stops the server from starting.
@@ -193,6 +198,9 @@ impl Core {
     /// A server with an empty tree.
     pub fn new(settings: CoreSettings, now: Now) -> Result<Core, CoreError> {
         let settings_copy = settings.containers;
+        let sessionless_ms = settings
+            .sessionless_timeout_ms
+            .clamp(1, i64::from(i32::MAX)) as i32;
         let tree = DataTree::new(settings.tree);
         let auth = ProviderRegistry::new(&settings.auth)
             .map_err(|e| CoreError(format!("authentication settings: {e}")))?;
@@ -222,6 +230,7 @@ impl Core {
                 next_check_elapsed_ms: now.elapsed_ms + settings_check_interval(&settings_copy),
                 ..Reaper::default()
             },
+            conn_expiry: ExpiryQueue::new(sessionless_ms, now.elapsed_ms),
         })
     }
 
@@ -253,6 +262,8 @@ impl Core {
 
     fn accepted(&mut self, conn: ConnId, remote: SocketAddr, now: Now) {
         let host = java_socket_host_address(&remote);
+        self.conn_expiry
+            .update(conn, self.sessionless_timeout(), now.elapsed_ms);
         self.conns.insert(
             conn,
             Conn {
@@ -266,12 +277,12 @@ impl Core {
                 stats: ConnStats::new(),
                 outstanding: 0,
                 established_wall_ms: now.wall_ms,
-                accepted_elapsed_ms: now.elapsed_ms,
             },
         );
     }
 
     fn closed(&mut self, conn: ConnId) {
+        self.conn_expiry.remove(&conn);
         if let Some(c) = self.conns.remove(&conn) {
             if self.by_session.get(&c.session_id) == Some(&conn) {
                 self.by_session.remove(&c.session_id);
@@ -312,6 +323,17 @@ impl Core {
         self.stats.packets_received += 1;
         self.stats.bytes_received += 4 + frame.len() as u64;
         c.stats.packets_received += 1;
+        let timeout = if c.timeout > 0 {
+            c.timeout
+        } else {
+            self.settings
+                .sessionless_timeout_ms
+                .clamp(1, i64::from(i32::MAX)) as i32
+        };
+        self.conn_expiry.update(conn, timeout, now.elapsed_ms);
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         match c.state {
             ConnState::Handshake => self.connect(conn, &frame, now, out),
             ConnState::Open => self.request(conn, frame, now, out),
@@ -862,20 +884,24 @@ impl Core {
         self.drain(now, out);
         self.reap_containers(now);
         self.drain(now, out);
-        // Connections that never finished their handshake.
-        let limit = self.settings.sessionless_timeout_ms;
-        let stale: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| {
-                c.state == ConnState::Handshake && now.elapsed_ms - c.accepted_elapsed_ms > limit
-            })
-            .map(|(&id, _)| id)
-            .collect();
-        for conn in stale {
-            self.stats.sessionless_connections_expired += 1;
+        // Connections idle for longer than their timeout.
+        for conn in self.conn_expiry.poll(now.elapsed_ms) {
+            let handshaking = self
+                .conns
+                .get(&conn)
+                .is_some_and(|c| c.state == ConnState::Handshake);
+            if handshaking {
+                self.stats.sessionless_connections_expired += 1;
+            }
+            tracing::debug!(conn, "closing an idle connection");
             self.close(conn, out);
         }
+    }
+
+    fn sessionless_timeout(&self) -> i32 {
+        self.settings
+            .sessionless_timeout_ms
+            .clamp(1, i64::from(i32::MAX)) as i32
     }
 
     /// Deletes empty containers and expired TTL nodes, at most

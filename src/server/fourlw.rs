@@ -276,11 +276,19 @@ fn dump(core: &Core, now: Now) -> String {
         }
     }
     out.push_str("Connections dump:\n");
-    let _ = writeln!(
-        out,
-        "Connections Sets ({})/({}):",
-        core.conns.len().min(1),
-        core.conns.len()
+    out.push_str("Connections ");
+    core.conn_expiry.dump(
+        &mut out,
+        |elapsed| java_date_utc(to_wall(elapsed)),
+        |conn| {
+            let (remote, session) = core
+                .conns
+                .get(conn)
+                .map_or((String::from("unknown"), 0), |c| {
+                    (c.remote.to_string(), c.session_id)
+                });
+            format!("ip: /{remote} sessionId: 0x{session:x}")
+        },
     );
     out
 }

@@ -121,12 +121,15 @@ pub fn core_settings(config: &ServerConfig) -> CoreSettings {
 /// A clock for the core: wall time and a monotonic elapsed time.
 pub struct Clock {
     start: Instant,
+    /// The monotonic clock's reading at `start`, in ms.
+    base_ms: i64,
 }
 
 impl Clock {
     pub fn new() -> Self {
         Clock {
             start: Instant::now(),
+            base_ms: monotonic_ms(),
         }
     }
 
@@ -134,12 +137,9 @@ impl Clock {
         let wall_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        // Java's elapsed time is nanoTime/1e6, an arbitrary origin; ours
-        // starts at the process's first reading of the wall clock so that
-        // session ids look like Java's.
         Now {
             wall_ms,
-            elapsed_ms: self.start.elapsed().as_millis() as i64 + START_OFFSET_MS,
+            elapsed_ms: self.base_ms + self.start.elapsed().as_millis() as i64,
         }
     }
 }
@@ -150,9 +150,21 @@ impl Default for Clock {
     }
 }
 
-/// Where the monotonic clock starts: a large offset keeps session ids in
-/// the same range as Java's (whose nanoTime origin is arbitrary).
-const START_OFFSET_MS: i64 = 1_000_000_000;
+/// `CLOCK_MONOTONIC` in ms: what Java's `System.nanoTime()/1e6` reads on
+/// Linux. Session ids are seeded from it, so that a restarted server does
+/// not hand out the ids of sessions it restored.
+fn monotonic_ms() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec we pass.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    if rc != 0 {
+        return 0;
+    }
+    ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
+}
 
 /// Runs a server with `config` until it is stopped (SIGINT or SIGTERM).
 pub fn run(config: ServerConfig) -> Result<(), ServerError> {
