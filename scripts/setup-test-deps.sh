@@ -2,7 +2,7 @@
 # Installs what the compat tests need (called by `make test`; safe to re-run):
 #   - a Java 17 JDK (javac),
 #   - Debian's ZooKeeper 3.8.0 (jars in /usr/share/java, the C client cli_mt)
-#     and Curator 5.4,
+#     and Curator 5.4, and commons-cli (for Java's TxnLogToolkit),
 #   - the reference ZooKeeper 3.9.5 and Curator 5.9.0 jars, taken from PyPI's
 #     pyspark sdist and cached in $RZK_CACHE/jars,
 #   - a Python venv with kazoo in $RZK_CACHE/venv.
@@ -37,12 +37,12 @@ done
 DEBIAN_JARS=(
     zookeeper.jar zookeeper-jute.jar slf4j-api.jar slf4j-simple.jar metrics-core.jar
     snappy-java.jar commons-io.jar curator-client.jar curator-framework.jar
-    curator-recipes.jar guava.jar
+    curator-recipes.jar guava.jar commons-cli.jar
 )
 # Debian installs the C client off PATH.
 CLI_MT=/usr/lib/zookeeper/bin/cli_mt
 DEBIAN_PACKAGES=(zookeeper libzookeeper-java zookeeper-bin libcurator-client-java
-    libcurator-framework-java libcurator-recipes-java)
+    libcurator-framework-java libcurator-recipes-java libcommons-cli-java)
 
 log() { printf '[setup-test-deps] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

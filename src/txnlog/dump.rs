@@ -267,10 +267,7 @@ fn acl_list(acl: &Option<Vec<jute::data::ACL>>) -> String {
     match acl {
         None => "null".into(),
         Some(list) => {
-            let items: Vec<String> = list
-                .iter()
-                .map(|a| jute_to_string(&a.to_value()))
-                .collect();
+            let items: Vec<String> = list.iter().map(|a| jute_to_string(&a.to_value())).collect();
             format!("[{}]", items.join(", "))
         }
     }
@@ -348,7 +345,10 @@ pub fn body_value(body: &TxnBody) -> Option<Value> {
                         Value::Record(vec![
                             ("type".into(), Value::String(Some(op_name(op.op())))),
                             ("op".into(), Value::Int(op.op())),
-                            ("txn".into(), body_value(op).unwrap_or(Value::Record(vec![]))),
+                            (
+                                "txn".into(),
+                                body_value(op).unwrap_or(Value::Record(vec![])),
+                            ),
                         ])
                     })
                     .collect(),
@@ -531,10 +531,16 @@ impl std::fmt::Display for Damage {
                 write!(f, ": stored {stored:#x}, computed {computed:#x}")
             }
             Damage::BadTxn { offset, error } => {
-                write!(f, "undecodable txn in the record at offset {offset}: {error}")
+                write!(
+                    f,
+                    "undecodable txn in the record at offset {offset}: {error}"
+                )
             }
             Damage::BadLength { offset, len } => {
-                write!(f, "unreasonable length {len} in the record at offset {offset}")
+                write!(
+                    f,
+                    "unreasonable length {len} in the record at offset {offset}"
+                )
             }
         }
     }
@@ -631,7 +637,9 @@ pub fn dump_file(
             Err(e) => return Err(DumpError::Io(io::Error::other(e.to_string()))),
         };
         if !record.checksum_ok() {
-            let zxid = TxnHeader::decode(&record.bytes, limits).ok().map(|h| h.zxid);
+            let zxid = TxnHeader::decode(&record.bytes, limits)
+                .ok()
+                .map(|h| h.zxid);
             let damage = Damage::ChecksumMismatch {
                 offset: record.offset,
                 zxid,
@@ -711,11 +719,17 @@ mod tests {
     #[test]
     fn dates_like_java_in_utc() {
         // Checked against Java 17 (en-US, UTC) on a log written in 2026.
-        assert_eq!(java_short_long_date(1_795_324_642_000), "11/22/26, 5:17:22 AM UTC");
+        assert_eq!(
+            java_short_long_date(1_795_324_642_000),
+            "11/22/26, 5:17:22 AM UTC"
+        );
         assert_eq!(java_short_long_date(0), "1/1/70, 12:00:00 AM UTC");
         assert_eq!(java_short_long_date(43_200_000), "1/1/70, 12:00:00 PM UTC");
         assert_eq!(java_short_long_date(-1), "12/31/69, 11:59:59 PM UTC");
-        assert_eq!(java_medium_date(951_782_400_000), "Feb 29, 2000, 12:00:00 AM");
+        assert_eq!(
+            java_medium_date(951_782_400_000),
+            "Feb 29, 2000, 12:00:00 AM"
+        );
     }
 
     #[test]
@@ -746,7 +760,10 @@ mod tests {
             data: Some(bytes::Bytes::from_static(&[0x00, 0x0a, 0x7f, 0x80, 0xff])),
             version: -1,
         };
-        assert_eq!(jute_to_string(&data.to_value()), ",#0a7fffffff80ffffffff,-1\n");
+        assert_eq!(
+            jute_to_string(&data.to_value()),
+            ",#0a7fffffff80ffffffff,-1\n"
+        );
     }
 
     #[test]
@@ -763,7 +780,10 @@ mod tests {
             &mut out,
             &Value::Record(vec![
                 ("s".into(), Value::String(Some("a\"\\\n\u{1}é".into()))),
-                ("b".into(), Value::Buffer(Some(bytes::Bytes::from_static(b"\x01\xff")))),
+                (
+                    "b".into(),
+                    Value::Buffer(Some(bytes::Bytes::from_static(b"\x01\xff"))),
+                ),
                 ("v".into(), Value::Vector(None)),
                 ("z".into(), Value::Boolean(true)),
             ]),

@@ -106,7 +106,7 @@ impl TxnLogSettings {
             prealloc_size: props.pre_alloc_size_kb.saturating_mul(1024),
             force_sync: props.force_sync,
             fsync_warning_threshold: Duration::from_millis(
-                props.fsync_warning_threshold_ms.max(0) as u64,
+                props.fsync_warning_threshold_ms.max(0) as u64
             ),
             size_limit: (props.txn_log_size_limit_kb > 0)
                 .then(|| props.txn_log_size_limit_kb.saturating_mul(1024)),
@@ -135,7 +135,11 @@ pub enum TxnLogError {
     },
     /// A record length Java refuses: −1 (a `NullPointerException` in Java)
     /// or outside `0..=jute.maxbuffer + extrasize` ("Unreasonable length").
-    BadLength { path: PathBuf, offset: u64, len: i32 },
+    BadLength {
+        path: PathBuf,
+        offset: u64,
+        len: i32,
+    },
     /// The txn bytes passed their checksum but do not decode (an unknown
     /// type, a length over the limits…).
     BadTxn {

@@ -285,9 +285,18 @@ mod tests {
 
     #[test]
     fn formats_by_last_extension() {
-        assert_eq!(SnapshotFormat::from_name("snapshot.1"), SnapshotFormat::Plain);
-        assert_eq!(SnapshotFormat::from_name("snapshot.1.gz"), SnapshotFormat::Gzip);
-        assert_eq!(SnapshotFormat::from_name("snapshot.1.GZ"), SnapshotFormat::Gzip);
+        assert_eq!(
+            SnapshotFormat::from_name("snapshot.1"),
+            SnapshotFormat::Plain
+        );
+        assert_eq!(
+            SnapshotFormat::from_name("snapshot.1.gz"),
+            SnapshotFormat::Gzip
+        );
+        assert_eq!(
+            SnapshotFormat::from_name("snapshot.1.GZ"),
+            SnapshotFormat::Gzip
+        );
         assert_eq!(
             SnapshotFormat::from_name("snapshot.1.snappy"),
             SnapshotFormat::Snappy
@@ -318,7 +327,13 @@ mod tests {
     #[test]
     fn selection_follows_purge_txn_log() {
         let logs = [
-            "log.1", "log.10", "log.20", "log.30", "log.xyz", "other", "log.5.tmp",
+            "log.1",
+            "log.10",
+            "log.20",
+            "log.30",
+            "log.xyz",
+            "other",
+            "log.5.tmp",
         ];
         let snaps = [
             "snapshot.0",

@@ -55,7 +55,10 @@ impl ReadOptions {
     /// The options the server's properties give.
     pub fn from_properties(props: &crate::config::ZooKeeperProperties) -> Self {
         ReadOptions {
-            limits: Limits::new(props.jute_max_buffer, Some(props.jute_max_buffer_extra_size)),
+            limits: Limits::new(
+                props.jute_max_buffer,
+                Some(props.jute_max_buffer_extra_size),
+            ),
             digest_enabled: props.digest_enabled,
         }
     }
@@ -208,8 +211,8 @@ impl LogFileReader {
             Ok(false) => return Err(OpenError::Short { len }),
             Err(e) => return Err(OpenError::Other(e)),
         }
-        let header = FileHeader::decode(&header, limits)
-            .expect("16 bytes always decode as a file header");
+        let header =
+            FileHeader::decode(&header, limits).expect("16 bytes always decode as a file header");
         if header.magic != TXNLOG_MAGIC {
             return Err(OpenError::Other(TxnLogError::BadMagic {
                 path: path.to_path_buf(),

@@ -13,9 +13,9 @@
 //! `zookeeper.maxBatchSize` txns are waiting.
 //!
 //! After each append it applies Java's snapshot rule: more than
-//! `snapCount/2 + rand(snapCount/2)` txns, or more than `snapSizeLimitInKb/2
-//! + rand` bytes of log (preallocation included, as Java counts it), since
-//! the last snapshot. Then it rolls the log (the next txn starts a new
+//! `snapCount/2 + rand(snapCount/2)` txns, or more than
+//! `snapSizeLimitInKb/2 + rand` bytes of log (preallocation included, as
+//! Java counts it), since the last snapshot. Then it rolls the log (the next txn starts a new
 //! file), draws new random offsets and reports [`LogEvent::SnapshotDue`].
 //! Taking the snapshot is the server's business; like Java it should skip
 //! it ("Too busy to snap, skipping") if the previous one is still running.
@@ -319,7 +319,8 @@ impl SyncLoop {
     /// pending and waits for as long as it takes. `None`: every sender is
     /// gone.
     fn next_msg(&mut self) -> io::Result<Option<Msg>> {
-        let max_poll = Duration::from_millis(self.settings.max_write_queue_poll_time_ms.max(0) as u64);
+        let max_poll =
+            Duration::from_millis(self.settings.max_write_queue_poll_time_ms.max(0) as u64);
         let poll = max_poll.min(self.remaining_delay());
         let polled = if poll.is_zero() {
             match self.rx.try_recv() {

@@ -3,8 +3,8 @@
 //!
 //! The bytes and sizes are Java's: a new file `log.<zxid of its first
 //! txn>` starts with the header; before each append the file is extended
-//! by one `preAllocSize` step (writing a single zero byte at the new size −
-//! 1) when the position of the last commit is within 4 KiB of its end, so a
+//! by one `preAllocSize` step (writing a single zero byte just before the
+//! new size) when the position of the last commit is within 4 KiB of its end, so a
 //! file that got one commit is exactly 64 MiB + 16 bytes long by default.
 //! Records are buffered and reach the file on `commit`, which fsyncs
 //! (`fdatasync`, like `FileChannel.force(false)`) unless `forceSync=no`,
