@@ -500,3 +500,61 @@ zk.close()
         out.describe()
     );
 }
+
+/// Fills `dir/version-2` with snapshots (valid and not) and logs (with odd
+/// names too) for a purge.
+fn purge_fixture(dir: &Path) {
+    let v2 = dir.join("version-2");
+    fs::create_dir_all(&v2).unwrap();
+    let valid = [0u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, b'/'];
+    for z in [0x1_i64, 0x100000005, 0x100000009, 0x10000000d, 0x200000001] {
+        fs::write(v2.join(format!("snapshot.{z:x}")), valid).unwrap();
+    }
+    fs::write(v2.join("snapshot.200000003.gz"), [0x1f, 0x8b, 8, 0]).unwrap();
+    fs::write(v2.join("snapshot.300000000"), b"not a snapshot").unwrap();
+    fs::write(v2.join("snapshot.xyz"), valid).unwrap();
+    for z in [0x1_i64, 0x100000003, 0x100000007, 0x10000000c, 0x200000001] {
+        fs::write(v2.join(format!("log.{z:x}")), b"log").unwrap();
+    }
+    fs::write(v2.join("log.zz"), b"odd").unwrap();
+    fs::write(v2.join("log.6.bak"), b"odd").unwrap();
+    fs::write(v2.join("other"), b"other").unwrap();
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir.join("version-2"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn purge_removes_what_java_purge_txn_log_removes() {
+    for count in [3, 4] {
+        let java_dir = tempfile::tempdir().unwrap();
+        let rzk_dir = tempfile::tempdir().unwrap();
+        purge_fixture(java_dir.path());
+        purge_fixture(rzk_dir.path());
+        let classpath = deps::client_classpath(JavaVersion::V3_9_5);
+        let mut cmd = Command::new(deps::java_bin());
+        cmd.args(java::JVM_FLAGS)
+            .args(&classpath.jvm_flags)
+            .arg("-cp")
+            .arg(classpath.to_arg())
+            .arg("org.apache.zookeeper.server.PurgeTxnLog")
+            .arg(java_dir.path())
+            .arg("-n")
+            .arg(count.to_string());
+        process::run(cmd, Duration::from_secs(60)).assert_success();
+        let v2 = rzk_dir.path().join("version-2");
+        let removed = rzk::txnlog::purge::purge(&v2, &v2, count).unwrap();
+        assert!(removed.len() >= 5, "{removed:?}");
+        assert_eq!(
+            listing(rzk_dir.path()),
+            listing(java_dir.path()),
+            "-n {count}"
+        );
+    }
+}

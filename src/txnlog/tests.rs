@@ -258,7 +258,7 @@ proptest! {
 #[test]
 fn a_tail_cut_at_every_offset_recovers_to_the_last_whole_record() {
     let dir = tempfile::tempdir().unwrap();
-    let txns: Vec<Txn> = (1..=12).map(sample_txn).collect();
+    let txns: Vec<Txn> = (4..=9).map(sample_txn).collect();
     write_log(
         dir.path(),
         &txns,
@@ -267,7 +267,7 @@ fn a_tail_cut_at_every_offset_recovers_to_the_last_whole_record() {
             ..settings()
         },
     );
-    let path = dir.path().join("log.1");
+    let path = dir.path().join("log.4");
     let full = fs::read(&path).unwrap();
     // Where each record ends.
     let mut ends = Vec::new();
@@ -713,4 +713,125 @@ fn a_failing_stage_reports_and_closes() {
     stage.submit_bytes(1, Vec::new()).unwrap();
     assert!(stage.shutdown().is_err());
     assert!(*failed.lock().unwrap());
+}
+
+#[test]
+fn dumps_in_the_toolkit_format() {
+    use super::dump::{self, DumpError, DumpMode};
+    let dir = tempfile::tempdir().unwrap();
+    let txns: Vec<Txn> = (1..=13).map(sample_txn).collect();
+    write_log(dir.path(), &txns, settings());
+    let path = dir.path().join("log.1");
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let summary = dump::dump_file(
+        &path,
+        DumpMode::Java,
+        Limits::default(),
+        &mut out,
+        &mut notes,
+    )
+    .unwrap();
+    assert_eq!(summary.txns, 13);
+    assert_eq!(summary.end, TailKind::ZeroLength);
+    let mut expected =
+        String::from("ZooKeeper Transactional Log File with dbid 0 txnlog format version 2\n");
+    for txn in &txns {
+        expected.push_str(&dump::java_txn_line(&txn.to_bytes(), Limits::default()).unwrap());
+    }
+    expected.push_str("EOF reached after 13 txns.\n");
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+    assert!(notes.is_empty());
+    // Some lines, as Java prints them.
+    let line = |zxid| dump::java_txn_line(&sample_txn(zxid).to_bytes(), Limits::default()).unwrap();
+    assert_eq!(
+        line(1),
+        "11/14/23, 10:13:20 PM UTC session 0x100000000001 cxid 0x1 zxid 0x1 create \
+         /n1,data,[31,s{'world,'anyone}\n],false,1\n"
+    );
+    assert!(line(4).ends_with(" delete '/n4\n"), "{}", line(4));
+    assert!(line(5).ends_with(" error -110\n"), "{}", line(5));
+    assert!(
+        line(6).ends_with(" closeSession v{'/e1,'/e2}\n"),
+        "{}",
+        line(6)
+    );
+    assert!(line(8).ends_with(",5,60000\n"), "{}", line(8));
+    assert!(
+        line(10).contains(" multi create:\0\0\0\u{4}/n10"),
+        "{}",
+        line(10)
+    );
+
+    // JSON: one object a line.
+    let mut out = Vec::new();
+    dump::dump_file(
+        &path,
+        DumpMode::Json,
+        Limits::default(),
+        &mut out,
+        &mut notes,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 13);
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("{\"offset\":16,\"length\":"));
+    assert!(text.contains("\"type\":\"createTTL\",\"op\":21,\"txn\":{\"path\":\"/n8\""));
+
+    // A partial last record: printed, then the error, as Java does.
+    let full = fs::read(&path).unwrap();
+    let end = 16 + txns.iter().map(|t| t.to_bytes().len() + 13).sum::<usize>();
+    let mut bytes = full[..end].to_vec();
+    bytes[end - 1] = 0;
+    fs::write(&path, &bytes).unwrap();
+    let mut out = Vec::new();
+    match dump::dump_file(
+        &path,
+        DumpMode::Java,
+        Limits::default(),
+        &mut out,
+        &mut notes,
+    ) {
+        Err(DumpError::Partial(summary)) => assert_eq!(summary.txns, 12),
+        other => panic!("{other:?}"),
+    }
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.ends_with(&line(13)) && !text.contains("EOF reached"),
+        "{text}"
+    );
+    // A bad magic number.
+    fs::write(&path, [1u8; 64]).unwrap();
+    assert!(matches!(
+        dump::dump_file(&path, DumpMode::Java, Limits::default(), &mut Vec::new(), &mut notes),
+        Err(DumpError::BadMagic(name)) if name == "log.1"
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Untrusted bytes after a header never panic the reader, the dump or
+    /// TRUNC.
+    #[test]
+    fn arbitrary_bytes_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..300)) {
+        use super::dump::{self, DumpMode};
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = format::file_header_bytes(0);
+        bytes.extend_from_slice(&tail);
+        let path = dir.path().join("log.1");
+        fs::write(&path, &bytes).unwrap();
+        for result in reader::read_from(dir.path(), 0, ReadOptions::default()).unwrap() {
+            let _ = result;
+        }
+        for mode in [DumpMode::Java, DumpMode::Json, DumpMode::Verify] {
+            let _ = dump::dump_file(&path, mode, Limits::default(), &mut Vec::new(), &mut Vec::new());
+        }
+        let _ = reader::last_logged_zxid(dir.path(), ReadOptions::default());
+        let _ = reader::truncate(dir.path(), 5, Limits::default());
+    }
 }
