@@ -519,6 +519,16 @@ fn truncate_cuts_after_the_zxid_and_deletes_later_files() {
     reader::truncate(dir.path(), 17, Limits::default()).unwrap();
     reader::truncate(dir.path(), 100, Limits::default()).unwrap();
     assert_eq!(read_all(dir.path(), 0).len(), 17);
+    // Through a writer, which then starts a new file.
+    let mut writer = TxnLogWriter::open(dir.path(), settings()).unwrap();
+    writer.append(&sample_txn(18)).unwrap();
+    writer.commit().unwrap();
+    writer.truncate(16, Limits::default()).unwrap();
+    writer.append(&sample_txn(17)).unwrap();
+    writer.close().unwrap();
+    assert_eq!(names(dir.path()), ["log.1", "log.11", "log.b"]);
+    let read: Vec<i64> = read_all(dir.path(), 0).iter().map(Txn::zxid).collect();
+    assert_eq!(read, (1..=17).collect::<Vec<_>>());
     // Before every file: all go.
     reader::truncate(dir.path(), 0, Limits::default()).unwrap();
     assert!(names(dir.path()).is_empty());

@@ -4,8 +4,9 @@
 //! The bytes and sizes are Java's: a new file `log.<zxid of its first
 //! txn>` starts with the header; before each append the file is extended
 //! by one `preAllocSize` step (writing a single zero byte just before the
-//! new size) when the position of the last commit is within 4 KiB of its end, so a
-//! file that got one commit is exactly 64 MiB + 16 bytes long by default.
+//! new size) when the position of the last commit is within 4 KiB of its
+//! end, so a file that got one commit is exactly 64 MiB + 16 bytes long by
+//! default.
 //! Records are buffered and reach the file on `commit`, which fsyncs
 //! (`fdatasync`, like `FileChannel.force(false)`) unless `forceSync=no`,
 //! also fsyncing files rolled since the previous commit.
@@ -329,6 +330,21 @@ impl TxnLogWriter {
             }
         }
         Ok(())
+    }
+
+    /// TRUNC (see [`super::reader::truncate`]): commits and leaves the
+    /// current file, then removes every logged txn after `zxid`. The next
+    /// append starts a new file.
+    pub fn truncate(
+        &mut self,
+        zxid: i64,
+        limits: jute::Limits,
+    ) -> Result<super::reader::Truncation, super::TxnLogError> {
+        self.commit()
+            .map_err(|e| super::TxnLogError::io(&self.dir, e))?;
+        self.current = None;
+        self.last_zxid_seen = zxid;
+        super::reader::truncate(&self.dir, zxid, limits)
     }
 
     /// Commits and closes the files.
