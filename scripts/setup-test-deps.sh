@@ -2,7 +2,8 @@
 # Installs what the compat tests need (called by `make test`; safe to re-run):
 #   - a Java 17 JDK (javac),
 #   - Debian's ZooKeeper 3.8.0 (jars in /usr/share/java, the C client cli_mt
-#     and its library libzookeeper-mt with headers) and Curator 5.4,
+#     and its library libzookeeper-mt with headers) and Curator 5.4, and
+#     commons-cli (for zkCli and Java's TxnLogToolkit),
 #   - a C compiler (the C client scenarios are built against libzookeeper-mt),
 #   - the reference ZooKeeper 3.9.5 and Curator 5.9.0 jars, taken from PyPI's
 #     pyspark sdist and cached in $RZK_CACHE/jars,
@@ -38,12 +39,13 @@ done
 DEBIAN_JARS=(
     zookeeper.jar zookeeper-jute.jar slf4j-api.jar slf4j-simple.jar metrics-core.jar
     snappy-java.jar commons-io.jar curator-client.jar curator-framework.jar
-    curator-recipes.jar guava.jar
+    curator-recipes.jar guava.jar commons-cli.jar
 )
 # Debian installs the C client off PATH.
 CLI_MT=/usr/lib/zookeeper/bin/cli_mt
 DEBIAN_PACKAGES=(zookeeper libzookeeper-java zookeeper-bin libcurator-client-java
-    libcurator-framework-java libcurator-recipes-java libzookeeper-mt-dev gcc libc6-dev)
+    libcurator-framework-java libcurator-recipes-java libzookeeper-mt-dev gcc libc6-dev
+    libcommons-cli-java)
 # The C client's header (libzookeeper-mt-dev).
 C_CLIENT_HEADER=/usr/include/zookeeper/zookeeper.h
 

@@ -9,6 +9,7 @@ pub mod server;
 pub mod session;
 pub mod tree;
 pub mod txn;
+pub mod txnlog;
 pub mod watch;
 
 /// The wire schema and its runtime, generated from `jute/zookeeper.jute`.

@@ -35,6 +35,12 @@ enum Command {
     /// Print the effective configuration: every key with its effective value,
     /// the server list and the system properties that matter.
     Config(ServerArgs),
+    /// Dump a transaction log file as Java's TxnLogToolkit does (or as
+    /// JSON, or only verify its checksums).
+    Txnlog(rzk::txnlog::cli::TxnlogArgs),
+    /// Remove the snapshots and logs older than the newest N snapshots, as
+    /// zkCleanup.sh (PurgeTxnLog) does.
+    Purge(rzk::txnlog::cli::PurgeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -92,6 +98,8 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Some(Command::Server(args)) => serve(&args),
+        Some(Command::Txnlog(args)) => rzk::txnlog::cli::run_txnlog(&args),
+        Some(Command::Purge(args)) => rzk::txnlog::cli::run_purge(&args),
         None => serve(&cli.server),
     }
 }

@@ -62,7 +62,7 @@ pub mod op {
             REMOVE_WATCHES => "removeWatches",
             CREATE_CONTAINER => "createContainer",
             DELETE_CONTAINER => "deleteContainer",
-            CREATE_TTL => "createTtl",
+            CREATE_TTL => "createTTL",
             MULTI_READ => "multiRead",
             AUTH => "auth",
             SET_WATCHES => "setWatches",
