@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use jute::data::{Id, StatPersisted, ACL};
-use jute::proto::{AuthPacket, ConnectResponse, RequestHeader};
+use jute::proto::{AuthPacket, ConnectResponse, GetSASLRequest, RequestHeader, SetSASLResponse};
 use jute::{Jute, Limits, Reader};
 
 use super::stats::{last_op_name, ConnStats, ServerStats};
@@ -467,13 +467,7 @@ impl Core {
             return;
         }
         if header.r#type == op::SASL {
-            // No SASL provider is configured: Java answers AUTHFAILED and
-            // closes the connection.
-            tracing::warn!(conn, "SASL authentication is not supported");
-            self.stats.auth_failed += 1;
-            let frame = reply_frame(header.xid, 0, ErrorCode::AuthFailed.code(), None);
-            self.send(conn, frame, out);
-            self.close(conn, out);
+            self.sasl(conn, header.xid, &body, out);
             return;
         }
         // Every request keeps its session alive; a session that is closing
@@ -524,14 +518,21 @@ impl Core {
             return;
         };
         let host = java_socket_host_address(&c.remote);
-        let packet = AuthPacket::read_from(&mut Reader::new(body, self.settings.limits));
-        let result = match &packet {
-            Ok(p) => {
-                let scheme = p.scheme.as_deref().unwrap_or_default();
-                let data = p.auth.as_deref().unwrap_or_default();
-                self.auth.authenticate(scheme, data, &host)
+        let Ok(packet) = AuthPacket::read_from(&mut Reader::new(body, self.settings.limits)) else {
+            // Java fails to read the packet before it can answer: the
+            // connection is closed without a reply.
+            tracing::warn!(conn, "closing: malformed auth packet");
+            self.close(conn, out);
+            return;
+        };
+        let result = match (packet.scheme.as_deref(), packet.auth.as_deref()) {
+            // Java's digest provider makes a String of the data, which
+            // throws on null; the exception is answered as AUTHFAILED.
+            (Some("digest"), None) => Err(ErrorCode::AuthFailed),
+            (scheme, data) => {
+                self.auth
+                    .authenticate(scheme.unwrap_or_default(), data.unwrap_or_default(), &host)
             }
-            Err(_) => Err(ErrorCode::AuthFailed),
         };
         match result {
             Ok(ids) => {
@@ -551,6 +552,22 @@ impl Core {
                 self.close(conn, out);
             }
         }
+    }
+
+    /// A SASL token (opcode 102) on a server without SASL: Java has no
+    /// SASL server for the connection, logs that, and answers OK with a
+    /// null token (zxid 0, at once); the connection stays open. A request
+    /// it cannot read (or a null token) closes the connection unanswered.
+    fn sasl(&mut self, conn: ConnId, xid: i32, body: &[u8], out: &mut Vec<Output>) {
+        let request = GetSASLRequest::read_from(&mut Reader::new(body, self.settings.limits));
+        if !matches!(request, Ok(GetSASLRequest { token: Some(_) })) {
+            tracing::warn!(conn, "closing: malformed SASL request");
+            self.close(conn, out);
+            return;
+        }
+        tracing::warn!(conn, "SASL token from a client, but SASL is not configured");
+        let frame = reply_frame(xid, 0, 0, Some(&SetSASLResponse { token: None }));
+        self.send(conn, frame, out);
     }
 
     fn write(
@@ -691,9 +708,14 @@ impl Core {
             self.close(conn, out);
             return;
         }
-        if write.op == op::CREATE_SESSION {
+        let failed = write
+            .txn
+            .as_ref()
+            .is_some_and(|t| matches!(t.body, crate::txn::TxnBody::Error(_)));
+        if write.op == op::CREATE_SESSION && !failed {
             // A client that sent createSession itself gets a connect
-            // response, as Java's final processor sends one.
+            // response, as Java's final processor sends one (a malformed
+            // one only gets its MARSHALLINGERROR).
             self.finish_session_init(conn, write.session_id, true, now, out);
         }
         // The write is answered: requests waiting behind it may go.
