@@ -110,8 +110,6 @@ enum ConnState {
     Establishing,
     /// Serving requests.
     Open,
-    /// Told to close; everything further from it is ignored.
-    Closing,
 }
 
 /// One client connection.
@@ -280,14 +278,15 @@ impl Core {
         }
     }
 
-    /// Closes a connection from the server side.
+    /// Closes a connection from the server side. The connection is
+    /// forgotten at once, as Java takes it out of its connection factory
+    /// before it closes the socket: a client that sees the close can count
+    /// on the connection being gone (from `cons`, `srvr`'s count, …), and
+    /// anything more that arrives from it is ignored.
     fn close(&mut self, conn: ConnId, out: &mut Vec<Output>) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            if c.state != ConnState::Closing {
-                c.state = ConnState::Closing;
-                c.waiting.clear();
-                out.push(Output::Close { conn });
-            }
+        if self.conns.contains_key(&conn) {
+            out.push(Output::Close { conn });
+            self.closed(conn);
         }
     }
 
@@ -295,9 +294,6 @@ impl Core {
     /// there.
     fn send(&mut self, conn: ConnId, bytes: Bytes, out: &mut Vec<Output>) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            if c.state == ConnState::Closing {
-                return;
-            }
             c.stats.packets_sent += 1;
             self.stats.packets_sent += 1;
             self.stats.response_size(bytes.len());
@@ -327,7 +323,6 @@ impl Core {
                     }));
                 }
             }
-            ConnState::Closing => {}
         }
     }
 

@@ -681,3 +681,23 @@ fn sasl_without_sasl_gets_a_null_token() {
         assert!(closed);
     }
 }
+
+#[test]
+fn a_connection_the_server_closes_is_forgotten_at_once() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let (other, _) = h.connect();
+    assert_eq!(h.core.connection_count(), 2);
+    let (replies, closed) = h.raw(conn, 1, 55, &[]);
+    assert_eq!(replies[0].header.err, ErrorCode::Unimplemented.code());
+    assert!(closed);
+    // Before the shell reports the socket closed.
+    assert_eq!(h.core.connection_count(), 1);
+    // Anything more from it is ignored; the report changes nothing.
+    let (replies, _) = h.raw(conn, 2, op::PING, &[]);
+    assert!(replies.is_empty());
+    h.input(Input::Closed { conn });
+    assert_eq!(h.core.connection_count(), 1);
+    let (replies, _) = h.raw(other, 1, op::PING, &[]);
+    assert_eq!(replies.len(), 1);
+}
