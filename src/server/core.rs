@@ -173,7 +173,14 @@ pub struct Core {
     pub(super) stats: ServerStats,
     pub(super) started_elapsed_ms: i64,
     reaper: Reaper,
+    /// Java's `ZooTrace` text trace mask, which `gtmk` shows and `stmk`
+    /// sets (it changes nothing else here).
+    pub(super) trace_mask: i64,
 }
+
+/// `ZooTrace`'s default trace mask: client requests, server packets,
+/// sessions and warnings.
+pub const DEFAULT_TRACE_MASK: i64 = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 8);
 
 /// An error that stops the server from starting.
 #[derive(Debug)]
@@ -220,6 +227,7 @@ impl Core {
                 next_check_elapsed_ms: now.elapsed_ms + settings_check_interval(&settings_copy),
                 ..Reaper::default()
             },
+            trace_mask: DEFAULT_TRACE_MASK,
         })
     }
 
@@ -243,7 +251,11 @@ impl Core {
         match input {
             Input::Accepted { conn, remote, .. } => self.accepted(conn, remote, now),
             Input::Frame { conn, frame } => self.frame(conn, frame, now, out),
-            Input::FourLetterWord { conn, word } => self.four_letter_word(conn, word, now, out),
+            Input::FourLetterWord {
+                conn,
+                word,
+                trace_mask,
+            } => self.four_letter_word(conn, word, trace_mask, now, out),
             Input::Closed { conn } => self.closed(conn),
             Input::Tick => self.tick(now, out),
         }
@@ -968,12 +980,27 @@ impl Core {
 
     // ----- four-letter words ----------------------------------------------
 
-    fn four_letter_word(&mut self, conn: ConnId, word: &str, now: Now, out: &mut Vec<Output>) {
+    fn four_letter_word(
+        &mut self,
+        conn: ConnId,
+        word: &str,
+        trace_mask: Option<i64>,
+        now: Now,
+        out: &mut Vec<Output>,
+    ) {
         self.stats.packets_received += 1;
-        let text = if self.settings.four_letter_words.is_enabled(word) {
-            super::fourlw::run(self, conn, word, now)
-        } else {
+        let text = if !self.settings.four_letter_words.is_enabled(word) {
             format!("{word} is not executed because it is not in the whitelist.\n")
+        } else if word == "stmk" {
+            // Without its argument Java's read fails: nothing is answered.
+            let Some(mask) = trace_mask else {
+                self.close(conn, out);
+                return;
+            };
+            self.trace_mask = mask;
+            mask.to_string()
+        } else {
+            super::fourlw::run(self, conn, word, now)
         };
         self.stats.packets_sent += 1;
         out.push(Output::Send {

@@ -268,7 +268,16 @@ async fn read_loop(
         let len = i32::from_be_bytes(len_bytes);
         if first {
             if let Some(word) = proto::four_letter_word(len) {
-                let _ = inputs.send(Input::FourLetterWord { conn, word });
+                let trace_mask = if word == "stmk" {
+                    read_trace_mask(&socket)
+                } else {
+                    None
+                };
+                let _ = inputs.send(Input::FourLetterWord {
+                    conn,
+                    word,
+                    trace_mask,
+                });
                 // The core answers and closes; nothing more is read.
                 return format!("four-letter word {word}");
             }
@@ -295,6 +304,16 @@ async fn read_loop(
         {
             return "server stopped".to_string();
         }
+    }
+}
+
+/// `stmk`'s argument, a long: Java takes it with one non-blocking read of
+/// 8 bytes right after the command, so it must come with the command.
+fn read_trace_mask(socket: &OwnedReadHalf) -> Option<i64> {
+    let mut mask = [0u8; 8];
+    match socket.try_read(&mut mask) {
+        Ok(8) => Some(i64::from_be_bytes(mask)),
+        _ => None,
     }
 }
 

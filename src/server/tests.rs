@@ -683,6 +683,36 @@ fn sasl_without_sasl_gets_a_null_token() {
 }
 
 #[test]
+fn stmk_sets_the_trace_mask_that_gtmk_shows() {
+    let mut h = Harness::new();
+    let word = |h: &mut Harness, word: &'static str, trace_mask: Option<i64>| {
+        let conn = h.next_conn;
+        h.next_conn += 1;
+        h.input(Input::Accepted {
+            conn,
+            remote: "127.0.0.1:40000".parse().unwrap(),
+            local: None,
+        });
+        let out = h.input(Input::FourLetterWord {
+            conn,
+            word,
+            trace_mask,
+        });
+        assert!(out.contains(&Output::Close { conn }));
+        sent_to(&out, conn)
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(word(&mut h, "gtmk", None), ["306"]);
+    assert_eq!(word(&mut h, "stmk", Some(0x102)), ["258"]);
+    assert_eq!(word(&mut h, "gtmk", None), ["258"]);
+    // Without its argument nothing is answered.
+    assert!(word(&mut h, "stmk", None).is_empty());
+    assert_eq!(word(&mut h, "telnet close", None), [""]);
+}
+
+#[test]
 fn a_connection_the_server_closes_is_forgotten_at_once() {
     let mut h = Harness::new();
     let (conn, _) = h.connect();
