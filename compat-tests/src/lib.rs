@@ -6,6 +6,7 @@
 //! - [`java`]: compile and run the Java programs under `compat-tests/java/`.
 //! - [`ports`]: port reservation that is safe across concurrent tests.
 //! - [`process`]: child processes that die with the test process.
+//! - [`raw_client`]: a byte-level client for protocol edge cases.
 //! - [`server`]: [`JavaServer`], [`RzkServer`], [`Ensemble`] and the common
 //!   [`ServerHandle`].
 //! - [`transcript`]: scenario transcripts, their normalisation and their
@@ -17,6 +18,7 @@ pub mod deps;
 pub mod java;
 pub mod ports;
 pub mod process;
+pub mod raw_client;
 pub mod server;
 pub mod transcript;
 pub mod transcript_clients;

@@ -376,6 +376,22 @@ impl Prepare {
         let limits = self.settings.limits;
         let decoded = decode_write(request.op, request.body, limits);
         let Ok(operation) = decoded else {
+            if request.op == op::CREATE_SESSION {
+                // Java makes createSession's txn header (with the next
+                // zxid) before it reads the body: the failure uses a zxid.
+                let zxid = self.next_zxid();
+                return Prepared::Txn(Txn {
+                    header: header(
+                        request.session_id,
+                        request.cxid,
+                        zxid,
+                        request.time,
+                        op::ERROR,
+                    ),
+                    body: TxnBody::error(ErrorCode::MarshallingError.code()),
+                    digest: self.current_digest(ctx),
+                });
+            }
             return Prepared::Malformed;
         };
         let zxid = self.next_zxid();
@@ -406,6 +422,23 @@ impl Prepare {
 
     fn multi(&mut self, ctx: &mut impl PrepContext, request: &WriteRequest<'_>) -> Prepared {
         let ops = match decode_multi(request.body, self.settings.limits) {
+            // Java takes the multi's zxid, then dereferences every op's
+            // path to save the pending changes: a null path fails the
+            // whole request as malformed, with that zxid.
+            Ok(ops) if ops.iter().any(|o| o.path().is_none()) => {
+                let zxid = self.next_zxid();
+                return Prepared::Txn(Txn {
+                    header: header(
+                        request.session_id,
+                        request.cxid,
+                        zxid,
+                        request.time,
+                        op::ERROR,
+                    ),
+                    body: TxnBody::error(ErrorCode::MarshallingError.code()),
+                    digest: self.current_digest(ctx),
+                });
+            }
             Ok(ops) => ops,
             Err(e) if e.consumes_zxid() => {
                 let zxid = self.next_zxid();
@@ -662,6 +695,9 @@ impl Prepare {
                 ctx.track_session(session, t.time_out);
                 Ok((TxnBody::CreateSession(t.clone()), None))
             }
+            // A client may send deleteContainer itself: Java prepares it as
+            // the container manager's (no session or ACL check).
+            Operation::DeleteContainer(path) => self.delete_container_body(ctx, path, zxid),
         }
     }
 
@@ -916,6 +952,8 @@ enum Operation {
     /// Decoded (a malformed one is MARSHALLINGERROR), then refused.
     Reconfig,
     CreateSession(CreateSessionTxn),
+    /// `DeleteContainerRequest`: the path as a jute `buffer`.
+    DeleteContainer(String),
 }
 
 fn decode_write(op_code: i32, body: &[u8], limits: Limits) -> Result<Operation, jute::Error> {
@@ -934,15 +972,22 @@ fn decode_write(op_code: i32, body: &[u8], limits: Limits) -> Result<Operation, 
             Operation::Reconfig
         }
         op::CREATE_SESSION => Operation::CreateSession(CreateSessionTxn::read_from(&mut r)?),
+        op::DELETE_CONTAINER => match r.read_opt_buffer()? {
+            Some(path) => Operation::DeleteContainer(jute::archive::decode_utf8_like_java(&path)),
+            // Java turns the bytes into a String: a null buffer throws.
+            None => return Err(null_element()),
+        },
         // Callers only send write opcodes here.
-        _ => {
-            return Err(jute::Error {
-                kind: jute::ErrorKind::NullElement,
-                offset: 0,
-                fields: Vec::new(),
-            })
-        }
+        _ => return Err(null_element()),
     })
+}
+
+fn null_element() -> jute::Error {
+    jute::Error {
+        kind: jute::ErrorKind::NullElement,
+        offset: 0,
+        fields: Vec::new(),
+    }
 }
 
 struct CreateArgs<'a> {

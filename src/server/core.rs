@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use jute::data::{Id, StatPersisted, ACL};
-use jute::proto::{AuthPacket, ConnectResponse, RequestHeader};
+use jute::proto::{AuthPacket, ConnectResponse, GetSASLRequest, RequestHeader, SetSASLResponse};
 use jute::{Jute, Limits, Reader};
 
 use super::stats::{last_op_name, ConnStats, ServerStats};
@@ -112,8 +112,6 @@ enum ConnState {
     Establishing,
     /// Serving requests.
     Open,
-    /// Told to close; everything further from it is ignored.
-    Closing,
 }
 
 /// One client connection.
@@ -180,7 +178,14 @@ pub struct Core {
     /// the sessionless timeout before the handshake) after its last frame,
     /// in buckets as Java's NIO connection factory keeps them.
     pub(super) conn_expiry: ExpiryQueue<ConnId>,
+    /// Java's `ZooTrace` text trace mask, which `gtmk` shows and `stmk`
+    /// sets (it changes nothing else here).
+    pub(super) trace_mask: i64,
 }
+
+/// `ZooTrace`'s default trace mask: client requests, server packets,
+/// sessions and warnings.
+pub const DEFAULT_TRACE_MASK: i64 = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 8);
 
 /// An error that stops the server from starting.
 #[derive(Debug)]
@@ -231,6 +236,7 @@ impl Core {
                 ..Reaper::default()
             },
             conn_expiry: ExpiryQueue::new(sessionless_ms, now.elapsed_ms),
+            trace_mask: DEFAULT_TRACE_MASK,
         })
     }
 
@@ -254,7 +260,11 @@ impl Core {
         match input {
             Input::Accepted { conn, remote, .. } => self.accepted(conn, remote, now),
             Input::Frame { conn, frame } => self.frame(conn, frame, now, out),
-            Input::FourLetterWord { conn, word } => self.four_letter_word(conn, word, now, out),
+            Input::FourLetterWord {
+                conn,
+                word,
+                trace_mask,
+            } => self.four_letter_word(conn, word, trace_mask, now, out),
             Input::Closed { conn } => self.closed(conn),
             Input::Tick => self.tick(now, out),
         }
@@ -291,14 +301,15 @@ impl Core {
         }
     }
 
-    /// Closes a connection from the server side.
+    /// Closes a connection from the server side. The connection is
+    /// forgotten at once, as Java takes it out of its connection factory
+    /// before it closes the socket: a client that sees the close can count
+    /// on the connection being gone (from `cons`, `srvr`'s count, …), and
+    /// anything more that arrives from it is ignored.
     fn close(&mut self, conn: ConnId, out: &mut Vec<Output>) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            if c.state != ConnState::Closing {
-                c.state = ConnState::Closing;
-                c.waiting.clear();
-                out.push(Output::Close { conn });
-            }
+        if self.conns.contains_key(&conn) {
+            out.push(Output::Close { conn });
+            self.closed(conn);
         }
     }
 
@@ -306,9 +317,6 @@ impl Core {
     /// there.
     fn send(&mut self, conn: ConnId, bytes: Bytes, out: &mut Vec<Output>) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            if c.state == ConnState::Closing {
-                return;
-            }
             c.stats.packets_sent += 1;
             self.stats.packets_sent += 1;
             self.stats.response_size(bytes.len());
@@ -349,7 +357,6 @@ impl Core {
                     }));
                 }
             }
-            ConnState::Closing => {}
         }
     }
 
@@ -489,13 +496,7 @@ impl Core {
             return;
         }
         if header.r#type == op::SASL {
-            // No SASL provider is configured: Java answers AUTHFAILED and
-            // closes the connection.
-            tracing::warn!(conn, "SASL authentication is not supported");
-            self.stats.auth_failed += 1;
-            let frame = reply_frame(header.xid, 0, ErrorCode::AuthFailed.code(), None);
-            self.send(conn, frame, out);
-            self.close(conn, out);
+            self.sasl(conn, header.xid, &body, out);
             return;
         }
         // Every request keeps its session alive; a session that is closing
@@ -546,14 +547,21 @@ impl Core {
             return;
         };
         let host = java_socket_host_address(&c.remote);
-        let packet = AuthPacket::read_from(&mut Reader::new(body, self.settings.limits));
-        let result = match &packet {
-            Ok(p) => {
-                let scheme = p.scheme.as_deref().unwrap_or_default();
-                let data = p.auth.as_deref().unwrap_or_default();
-                self.auth.authenticate(scheme, data, &host)
+        let Ok(packet) = AuthPacket::read_from(&mut Reader::new(body, self.settings.limits)) else {
+            // Java fails to read the packet before it can answer: the
+            // connection is closed without a reply.
+            tracing::warn!(conn, "closing: malformed auth packet");
+            self.close(conn, out);
+            return;
+        };
+        let result = match (packet.scheme.as_deref(), packet.auth.as_deref()) {
+            // Java's digest provider makes a String of the data, which
+            // throws on null; the exception is answered as AUTHFAILED.
+            (Some("digest"), None) => Err(ErrorCode::AuthFailed),
+            (scheme, data) => {
+                self.auth
+                    .authenticate(scheme.unwrap_or_default(), data.unwrap_or_default(), &host)
             }
-            Err(_) => Err(ErrorCode::AuthFailed),
         };
         match result {
             Ok(ids) => {
@@ -573,6 +581,22 @@ impl Core {
                 self.close(conn, out);
             }
         }
+    }
+
+    /// A SASL token (opcode 102) on a server without SASL: Java has no
+    /// SASL server for the connection, logs that, and answers OK with a
+    /// null token (zxid 0, at once); the connection stays open. A request
+    /// it cannot read (or a null token) closes the connection unanswered.
+    fn sasl(&mut self, conn: ConnId, xid: i32, body: &[u8], out: &mut Vec<Output>) {
+        let request = GetSASLRequest::read_from(&mut Reader::new(body, self.settings.limits));
+        if !matches!(request, Ok(GetSASLRequest { token: Some(_) })) {
+            tracing::warn!(conn, "closing: malformed SASL request");
+            self.close(conn, out);
+            return;
+        }
+        tracing::warn!(conn, "SASL token from a client, but SASL is not configured");
+        let frame = reply_frame(xid, 0, 0, Some(&SetSASLResponse { token: None }));
+        self.send(conn, frame, out);
     }
 
     fn write(
@@ -713,9 +737,14 @@ impl Core {
             self.close(conn, out);
             return;
         }
-        if write.op == op::CREATE_SESSION {
+        let failed = write
+            .txn
+            .as_ref()
+            .is_some_and(|t| matches!(t.body, crate::txn::TxnBody::Error(_)));
+        if write.op == op::CREATE_SESSION && !failed {
             // A client that sent createSession itself gets a connect
-            // response, as Java's final processor sends one.
+            // response, as Java's final processor sends one (a malformed
+            // one only gets its MARSHALLINGERROR).
             self.finish_session_init(conn, write.session_id, true, now, out);
         }
         // The write is answered: requests waiting behind it may go.
@@ -978,12 +1007,27 @@ impl Core {
 
     // ----- four-letter words ----------------------------------------------
 
-    fn four_letter_word(&mut self, conn: ConnId, word: &str, now: Now, out: &mut Vec<Output>) {
+    fn four_letter_word(
+        &mut self,
+        conn: ConnId,
+        word: &str,
+        trace_mask: Option<i64>,
+        now: Now,
+        out: &mut Vec<Output>,
+    ) {
         self.stats.packets_received += 1;
-        let text = if self.settings.four_letter_words.is_enabled(word) {
-            super::fourlw::run(self, conn, word, now)
-        } else {
+        let text = if !self.settings.four_letter_words.is_enabled(word) {
             format!("{word} is not executed because it is not in the whitelist.\n")
+        } else if word == "stmk" {
+            // Without its argument Java's read fails: nothing is answered.
+            let Some(mask) = trace_mask else {
+                self.close(conn, out);
+                return;
+            };
+            self.trace_mask = mask;
+            mask.to_string()
+        } else {
+            super::fourlw::run(self, conn, word, now)
         };
         self.stats.packets_sent += 1;
         out.push(Output::Send {

@@ -60,7 +60,10 @@ pub(super) fn run(core: &mut Core, conn: ConnId, word: &str, now: Now) -> String
             }
             out
         }
-        "gtmk" => "0".to_string(),
+        "gtmk" => core.trace_mask.to_string(),
+        // Telnet's interrupt sequence is a known word that runs nothing:
+        // the connection is just closed.
+        "telnet close" => String::new(),
         _ => String::new(),
     }
 }

@@ -38,7 +38,13 @@ pub enum Input {
     /// A complete frame (without its length prefix).
     Frame { conn: ConnId, frame: Bytes },
     /// A new connection's first 4 bytes spelled a known four-letter word.
-    FourLetterWord { conn: ConnId, word: &'static str },
+    /// For `stmk`, `trace_mask` is the 8-byte argument that came with it
+    /// (`None` if it was not there).
+    FourLetterWord {
+        conn: ConnId,
+        word: &'static str,
+        trace_mask: Option<i64>,
+    },
     /// The connection is gone (the client closed it, it failed, or the
     /// server closed it).
     Closed { conn: ConnId },

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -109,6 +110,8 @@ pub async fn serve<C>(
                     }
                 };
                 if !admit(&counts, &config, remote) {
+                    // A hard close (reset), as Java's fastCloseSock.
+                    let _ = stream.set_zero_linger();
                     drop(stream);
                     continue;
                 }
@@ -171,6 +174,24 @@ fn admit(counts: &Mutex<ConnectionCounts>, config: &NetConfig, remote: SocketAdd
     true
 }
 
+/// A connection's place in the counts, given back once by whichever of
+/// its reader and writer ends first. The writer gives it back *before* it
+/// closes the socket, as Java forgets a connection before closing it: a
+/// client that has seen the close can connect again at once.
+struct Slot {
+    counts: Arc<Mutex<ConnectionCounts>>,
+    remote: SocketAddr,
+    released: AtomicBool,
+}
+
+impl Slot {
+    fn release(&self) {
+        if !self.released.swap(true, Ordering::SeqCst) {
+            release(&self.counts, self.remote);
+        }
+    }
+}
+
 fn release(counts: &Mutex<ConnectionCounts>, remote: SocketAddr) {
     let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
     counts.total = counts.total.saturating_sub(1);
@@ -224,9 +245,18 @@ fn spawn_connection(
     // The writer cancels the reader once the core has closed the
     // connection, so that a client that keeps its end open is let go.
     let closed = CancellationToken::new();
-    tokio::spawn(write_loop(write_half, from_core, closed.clone()));
+    let slot = Arc::new(Slot {
+        counts: Arc::clone(counts),
+        remote,
+        released: AtomicBool::new(false),
+    });
+    tokio::spawn(write_loop(
+        write_half,
+        from_core,
+        closed.clone(),
+        Arc::clone(&slot),
+    ));
     let inputs = inputs.clone();
-    let counts = Arc::clone(counts);
     let max_frame = config.max_frame;
     let outstanding = Arc::clone(outstanding);
     tokio::spawn(async move {
@@ -236,7 +266,7 @@ fn spawn_connection(
         };
         tracing::debug!(conn, %remote, "connection closed: {reason}");
         let _ = inputs.send(Input::Closed { conn });
-        release(&counts, remote);
+        slot.release();
     });
     to_writer
 }
@@ -259,7 +289,16 @@ async fn read_loop(
         let len = i32::from_be_bytes(len_bytes);
         if first {
             if let Some(word) = proto::four_letter_word(len) {
-                let _ = inputs.send(Input::FourLetterWord { conn, word });
+                let trace_mask = if word == "stmk" {
+                    read_trace_mask(&socket)
+                } else {
+                    None
+                };
+                let _ = inputs.send(Input::FourLetterWord {
+                    conn,
+                    word,
+                    trace_mask,
+                });
                 // The core answers and closes; nothing more is read.
                 return format!("four-letter word {word}");
             }
@@ -295,10 +334,21 @@ async fn read_loop(
     }
 }
 
+/// `stmk`'s argument, a long: Java takes it with one non-blocking read of
+/// 8 bytes right after the command, so it must come with the command.
+fn read_trace_mask(socket: &OwnedReadHalf) -> Option<i64> {
+    let mut mask = [0u8; 8];
+    match socket.try_read(&mut mask) {
+        Ok(8) => Some(i64::from_be_bytes(mask)),
+        _ => None,
+    }
+}
+
 async fn write_loop(
     mut socket: OwnedWriteHalf,
     mut from_core: mpsc::UnboundedReceiver<ToWriter>,
     closed: CancellationToken,
+    slot: Arc<Slot>,
 ) {
     let _cancel_reader_on_exit = closed.drop_guard();
     let mut batch = BytesMut::new();
@@ -326,8 +376,54 @@ async fn write_loop(
             batch.clear();
         }
         if close {
+            slot.release();
             let _ = socket.shutdown().await;
             return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With `maxClientCnxns=1`, a client whose connection the server has
+    /// closed can connect again as soon as it sees the close.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_closed_connection_frees_its_slot_before_the_client_sees_the_close() {
+        let config = NetConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            backlog: -1,
+            max_client_cnxns: 1,
+            max_frame: 1024,
+            max_cnxns: 0,
+            max_outstanding: 1000,
+            tick: Duration::from_secs(3600),
+        };
+        let listener = bind(&config).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // A core that greets each connection and closes it.
+        let core = |input: Input, out: &mut Vec<Output>| {
+            if let Input::Accepted { conn, .. } = input {
+                out.push(Output::Send {
+                    conn,
+                    bytes: Bytes::from_static(b"hi"),
+                });
+                out.push(Output::Close { conn });
+            }
+        };
+        let clients = async {
+            for i in 0..200 {
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                let mut got = Vec::new();
+                let _ = stream.read_to_end(&mut got).await;
+                // A refused connection is closed without the greeting.
+                assert_eq!(got, b"hi", "connection {i} was refused");
+            }
+        };
+        tokio::select! {
+            _ = serve(listener, config, core, std::future::pending()) => unreachable!(),
+            _ = clients => {}
         }
     }
 }

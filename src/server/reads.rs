@@ -64,6 +64,11 @@ pub(super) fn read_reply(
         let err = ErrorCode::MarshallingError.code();
         return (Some(frame_with_body(read.xid, zxid, err, &[])), false);
     }
+    if read.op == op::MULTI_READ {
+        let (err, body) = multi_read(core, conn, &read.body);
+        let zxid = core.tree.last_processed_zxid();
+        return (Some(frame_with_body(read.xid, zxid, err, &body)), false);
+    }
     let result = match read.op {
         op::EXISTS => exists(core, conn, &read.body),
         op::GET_DATA => get_data(core, conn, &read.body),
@@ -78,7 +83,6 @@ pub(super) fn read_reply(
         op::CHECK_WATCHES => check_watches(core, conn, &read.body),
         op::REMOVE_WATCHES => remove_watches(core, conn, &read.body),
         op::WHO_AM_I => who_am_i(core, conn),
-        op::MULTI_READ => multi_read(core, conn, &read.body),
         _ => Err(ErrorCode::Unimplemented),
     };
     let zxid = core.tree.last_processed_zxid();
@@ -277,17 +281,24 @@ fn set_watches(
 
 fn add_watch(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
     let request: AddWatchRequest = decode(core, body)?;
-    let path = path_of(&request.path)?;
     let mode = WatcherMode::from_add_watch_mode(request.mode).ok_or(ErrorCode::MarshallingError)?;
-    core.watches.add_watch(path, conn, mode);
+    // Java files a null path's watch under the null key, where no event
+    // ever finds it: it succeeds and never fires. rzk registers nothing.
+    if let Some(path) = request.path.as_deref() {
+        core.watches.add_watch(path, conn, mode);
+    }
     Ok(body_of(&ErrorResponse { err: 0 }))
 }
 
 fn check_watches(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
     let request: CheckWatchesRequest = decode(core, body)?;
-    let path = path_of(&request.path)?;
     let kind = WatcherType::from_code(request.r#type).ok_or(ErrorCode::MarshallingError)?;
-    if core.watches.contains_watcher(path, kind, conn) {
+    // A null path has no watches (Java looks it up in its hash maps).
+    let found = request
+        .path
+        .as_deref()
+        .is_some_and(|path| core.watches.contains_watcher(path, kind, conn));
+    if found {
         Ok(None)
     } else {
         Err(ErrorCode::NoWatcher)
@@ -296,9 +307,12 @@ fn check_watches(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
 
 fn remove_watches(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
     let request: RemoveWatchesRequest = decode(core, body)?;
-    let path = path_of(&request.path)?;
     let kind = WatcherType::from_code(request.r#type).ok_or(ErrorCode::MarshallingError)?;
-    if core.watches.remove_watch(path, kind, conn) {
+    let removed = request
+        .path
+        .as_deref()
+        .is_some_and(|path| core.watches.remove_watch(path, kind, conn));
+    if removed {
         Ok(None)
     } else {
         Err(ErrorCode::NoWatcher)
@@ -312,33 +326,41 @@ fn who_am_i(core: &mut Core, conn: ConnId) -> ReadResult {
     }))
 }
 
-fn multi_read(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
-    let ops = decode_multi(body, core.settings.limits).map_err(|_| ErrorCode::MarshallingError)?;
+/// Answers a multiRead: the error code and the body. Java starts the
+/// response before it runs the operations; an operation that fails with
+/// something other than a ZooKeeper error (a write or check operation, a
+/// null path) fails the request with MARSHALLINGERROR, and the reply still
+/// carries the results so far.
+fn multi_read(core: &mut Core, conn: ConnId, body: &[u8]) -> (i32, Bytes) {
+    let Ok(ops) = decode_multi(body, core.settings.limits) else {
+        return (ErrorCode::MarshallingError.code(), Bytes::new());
+    };
     let mut results = Vec::with_capacity(ops.len());
+    let mut err = 0;
     for operation in ops {
         let result = match operation {
-            MultiOp::GetChildren(r) => {
-                let path = path_of(&r.path)?;
-                match children_checked(core, conn, path, false) {
-                    Ok(children) => MultiResult::GetChildren(children),
-                    Err(code) => MultiResult::Error(code.code()),
-                }
+            MultiOp::GetChildren(GetChildrenRequest {
+                path: Some(path), ..
+            }) => match children_checked(core, conn, &path, false) {
+                Ok(children) => MultiResult::GetChildren(children),
+                Err(code) => MultiResult::Error(code.code()),
+            },
+            MultiOp::GetData(GetDataRequest {
+                path: Some(path), ..
+            }) => match get_data_checked(core, conn, &path, false) {
+                Ok((data, stat)) => MultiResult::GetData(data, stat),
+                Err(code) => MultiResult::Error(code.code()),
+            },
+            _ => {
+                err = ErrorCode::MarshallingError.code();
+                break;
             }
-            MultiOp::GetData(r) => {
-                let path = path_of(&r.path)?;
-                match get_data_checked(core, conn, path, false) {
-                    Ok((data, stat)) => MultiResult::GetData(data, stat),
-                    Err(code) => MultiResult::Error(code.code()),
-                }
-            }
-            // A write inside multiRead: Java fails the whole request.
-            _ => return Err(ErrorCode::MarshallingError),
         };
         results.push(result);
     }
     let mut out = BytesMut::new();
     encode_multi_response(&results, &mut out);
-    Ok(Some(out.freeze()))
+    (err, out.freeze())
 }
 
 /// The reply to an applied write (or a sync), or `None` for none.

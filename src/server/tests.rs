@@ -461,3 +461,273 @@ impl crate::proto::WriteRecord for RawBody {
         out.extend_from_slice(&self.0);
     }
 }
+
+// ----- edge cases pinned by the raw-protocol compat suite --------------------
+
+impl Harness {
+    /// Sends a request with a raw body; returns the frames sent to the
+    /// connection and whether the core closed it.
+    fn raw(&mut self, conn: ConnId, xid: i32, op: i32, body: &[u8]) -> (Vec<Reply>, bool) {
+        let mut frame = BytesMut::new();
+        RequestHeader { xid, r#type: op }.write_to(&mut frame);
+        frame.extend_from_slice(body);
+        let out = self.input(Input::Frame {
+            conn,
+            frame: frame.freeze(),
+        });
+        let replies = sent_to(&out, conn)
+            .into_iter()
+            .map(|bytes| {
+                let mut reader = Reader::new(&bytes[4..], Limits::default());
+                let header = ReplyHeader::read_from(&mut reader).expect("reply header");
+                let used = 4 + reader.position();
+                Reply {
+                    header,
+                    body: bytes.slice(used..),
+                }
+            })
+            .collect();
+        (replies, out.contains(&Output::Close { conn }))
+    }
+}
+
+fn encoded(record: &dyn crate::proto::WriteRecord) -> Vec<u8> {
+    let mut out = BytesMut::new();
+    record.write_record(&mut out);
+    out.to_vec()
+}
+
+fn multi_body(ops: &[(i32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = BytesMut::new();
+    for (t, body) in ops {
+        MultiHeader {
+            r#type: *t,
+            done: false,
+            err: -1,
+        }
+        .write_to(&mut out);
+        out.extend_from_slice(body);
+    }
+    MultiHeader {
+        r#type: -1,
+        done: true,
+        err: -1,
+    }
+    .write_to(&mut out);
+    out.to_vec()
+}
+
+#[test]
+fn a_malformed_create_session_uses_a_zxid_and_gets_no_connect_response() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    // Java makes createSession's txn header before reading the body.
+    let (replies, closed) = h.raw(conn, 1, op::CREATE_SESSION, &[]);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(replies[0].header.err, ErrorCode::MarshallingError.code());
+    assert_eq!(replies[0].header.zxid, 2);
+    assert!(replies[0].body.is_empty());
+    assert!(!closed);
+    let replies = h.call(conn, 2, op::CREATE, &create("/a", b"", 0));
+    assert_eq!(replies[0].header.zxid, 3);
+    // Other malformed writes use none.
+    let (replies, _) = h.raw(conn, 3, op::SET_DATA, &[0, 0]);
+    assert_eq!(replies[0].header.err, ErrorCode::MarshallingError.code());
+    assert_eq!(replies[0].header.zxid, 3);
+}
+
+#[test]
+fn a_multi_with_a_null_path_is_malformed_and_uses_a_zxid() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let body = multi_body(&[
+        (op::CREATE, encoded(&create("/a", b"", 0))),
+        (
+            op::DELETE,
+            encoded(&DeleteRequest {
+                path: None,
+                version: -1,
+            }),
+        ),
+    ]);
+    let (replies, _) = h.raw(conn, 1, op::MULTI, &body);
+    assert_eq!(replies[0].header.err, ErrorCode::MarshallingError.code());
+    assert_eq!(replies[0].header.zxid, 2);
+    assert!(replies[0].body.is_empty(), "no multi body");
+    assert!(h.core.tree().node("/a").is_none());
+    h.digest_consistent();
+}
+
+#[test]
+fn a_client_may_send_delete_container() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    h.call(conn, 1, op::CREATE, &create("/p", b"", 0));
+    h.call(conn, 2, op::CREATE, &create("/p/c", b"", 0));
+    // The body is a DeleteContainerRequest: the path as a jute buffer.
+    let path = |p: &str| encoded(&Some(Bytes::copy_from_slice(p.as_bytes())));
+    let (replies, _) = h.raw(conn, 3, op::DELETE_CONTAINER, &path("/p"));
+    assert_eq!(replies[0].header.err, ErrorCode::NotEmpty.code());
+    assert_eq!(replies[0].header.zxid, 4, "a failure uses a zxid");
+    // No ACL or container check: any empty, non-ephemeral node goes.
+    let (replies, _) = h.raw(conn, 4, op::DELETE_CONTAINER, &path("/p/c"));
+    assert_eq!(replies[0].header.err, 0);
+    assert!(replies[0].body.is_empty());
+    assert!(h.core.tree().node("/p/c").is_none());
+    let (replies, _) = h.raw(conn, 5, op::DELETE_CONTAINER, &path("/none"));
+    assert_eq!(replies[0].header.err, ErrorCode::NoNode.code());
+    // A null buffer cannot be read: MARSHALLINGERROR without a zxid.
+    let (replies, _) = h.raw(conn, 6, op::DELETE_CONTAINER, &(-1i32).to_be_bytes());
+    assert_eq!(replies[0].header.err, ErrorCode::MarshallingError.code());
+    assert_eq!(replies[0].header.zxid, 6);
+    h.digest_consistent();
+}
+
+#[test]
+fn watch_requests_with_a_null_path() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let null_path = |t: i32| {
+        let mut b = (-1i32).to_be_bytes().to_vec();
+        b.extend_from_slice(&t.to_be_bytes());
+        b
+    };
+    // addWatch succeeds (Java files the watch under a null key).
+    let (replies, _) = h.raw(conn, 1, op::ADD_WATCH, &null_path(0));
+    assert_eq!(replies[0].header.err, 0);
+    assert_eq!(&replies[0].body[..], &[0, 0, 0, 0]);
+    for op_code in [op::CHECK_WATCHES, op::REMOVE_WATCHES] {
+        let (replies, _) = h.raw(conn, 2, op_code, &null_path(3));
+        assert_eq!(replies[0].header.err, ErrorCode::NoWatcher.code());
+        // The type is checked first.
+        let (replies, _) = h.raw(conn, 3, op_code, &null_path(9));
+        assert_eq!(replies[0].header.err, ErrorCode::MarshallingError.code());
+    }
+}
+
+#[test]
+fn multi_read_failures_keep_the_results_so_far() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let get = encoded(&GetDataRequest {
+        path: Some("/".into()),
+        watch: false,
+    });
+    let null = encoded(&GetDataRequest {
+        path: None,
+        watch: false,
+    });
+    let body = multi_body(&[(op::GET_DATA, get.clone()), (op::GET_DATA, null)]);
+    let (replies, _) = h.raw(conn, 1, op::MULTI_READ, &body);
+    assert_eq!(replies[0].header.err, ErrorCode::MarshallingError.code());
+    let mut reader = Reader::new(&replies[0].body, Limits::default());
+    let first = MultiHeader::read_from(&mut reader).unwrap();
+    assert_eq!((first.r#type, first.done), (op::GET_DATA, false));
+    GetDataResponse::read_from(&mut reader).unwrap();
+    let end = MultiHeader::read_from(&mut reader).unwrap();
+    assert!(end.done);
+    assert!(reader.is_empty());
+    // A write op: MARSHALLINGERROR with just the end marker.
+    let body = multi_body(&[(op::CREATE, encoded(&create("/x", b"", 0)))]);
+    let (replies, _) = h.raw(conn, 2, op::MULTI_READ, &body);
+    assert_eq!(replies[0].header.err, ErrorCode::MarshallingError.code());
+    assert_eq!(replies[0].body.len(), 9);
+    // Mixed kinds cannot be decoded: no body at all.
+    let body = multi_body(&[
+        (op::GET_DATA, get),
+        (op::CREATE, encoded(&create("/x", b"", 0))),
+    ]);
+    let (replies, _) = h.raw(conn, 3, op::MULTI_READ, &body);
+    assert_eq!(replies[0].header.err, ErrorCode::MarshallingError.code());
+    assert!(replies[0].body.is_empty());
+}
+
+#[test]
+fn auth_packets_java_cannot_use() {
+    let mut h = Harness::new();
+    // Unreadable: closed without a reply.
+    let (conn, _) = h.connect();
+    let (replies, closed) = h.raw(conn, xid::AUTH, op::AUTH, &[0, 0, 0, 0, 0, 0]);
+    assert!(replies.is_empty(), "{replies:?}");
+    assert!(closed);
+    // Digest without data: AUTHFAILED (zxid 0), then closed.
+    let (conn, _) = h.connect();
+    let packet = jute::proto::AuthPacket {
+        r#type: 0,
+        scheme: Some("digest".into()),
+        auth: None,
+    };
+    let (replies, closed) = h.raw(conn, xid::AUTH, op::AUTH, &encoded(&packet));
+    assert_eq!(replies[0].header.err, ErrorCode::AuthFailed.code());
+    assert_eq!(replies[0].header.zxid, 0);
+    assert!(closed);
+}
+
+#[test]
+fn sasl_without_sasl_gets_a_null_token() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let token = encoded(&Some(Bytes::from_static(b"hello")));
+    let (replies, closed) = h.raw(conn, 1, op::SASL, &token);
+    assert!(!closed);
+    assert_eq!(replies[0].header.err, 0);
+    assert_eq!(replies[0].header.zxid, 0);
+    assert_eq!(&replies[0].body[..], &[0xff, 0xff, 0xff, 0xff]);
+    // A null token, or a request that cannot be read: closed, unanswered.
+    for body in [&(-1i32).to_be_bytes()[..], &[0, 0]] {
+        let (conn, _) = h.connect();
+        let (replies, closed) = h.raw(conn, 1, op::SASL, body);
+        assert!(replies.is_empty(), "{replies:?}");
+        assert!(closed);
+    }
+}
+
+#[test]
+fn stmk_sets_the_trace_mask_that_gtmk_shows() {
+    let mut h = Harness::new();
+    let word = |h: &mut Harness, word: &'static str, trace_mask: Option<i64>| {
+        let conn = h.next_conn;
+        h.next_conn += 1;
+        h.input(Input::Accepted {
+            conn,
+            remote: "127.0.0.1:40000".parse().unwrap(),
+            local: None,
+        });
+        let out = h.input(Input::FourLetterWord {
+            conn,
+            word,
+            trace_mask,
+        });
+        assert!(out.contains(&Output::Close { conn }));
+        sent_to(&out, conn)
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(word(&mut h, "gtmk", None), ["306"]);
+    assert_eq!(word(&mut h, "stmk", Some(0x102)), ["258"]);
+    assert_eq!(word(&mut h, "gtmk", None), ["258"]);
+    // Without its argument nothing is answered.
+    assert!(word(&mut h, "stmk", None).is_empty());
+    assert_eq!(word(&mut h, "telnet close", None), [""]);
+}
+
+#[test]
+fn a_connection_the_server_closes_is_forgotten_at_once() {
+    let mut h = Harness::new();
+    let (conn, _) = h.connect();
+    let (other, _) = h.connect();
+    assert_eq!(h.core.connection_count(), 2);
+    let (replies, closed) = h.raw(conn, 1, 55, &[]);
+    assert_eq!(replies[0].header.err, ErrorCode::Unimplemented.code());
+    assert!(closed);
+    // Before the shell reports the socket closed.
+    assert_eq!(h.core.connection_count(), 1);
+    // Anything more from it is ignored; the report changes nothing.
+    let (replies, _) = h.raw(conn, 2, op::PING, &[]);
+    assert!(replies.is_empty());
+    h.input(Input::Closed { conn });
+    assert_eq!(h.core.connection_count(), 1);
+    let (replies, _) = h.raw(other, 1, op::PING, &[]);
+    assert_eq!(replies.len(), 1);
+}
