@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+use jute::data::{Id, ACL};
+use jute::proto::{CreateRequest, GetDataRequest};
+use rzk_compat_tests::raw_client::{new_session_request, RawClient};
 use rzk_compat_tests::{
     deps, java, process, run_kazoo_script, JavaVersion, RzkServer, ServerOptions,
 };
@@ -96,5 +99,88 @@ fn curator_recipes_and_container_reaping_work_against_rzk() {
             "Curator with {version}: {}",
             out.describe()
         );
+    }
+}
+
+/// The keys of `mntr` (`zk_<name>\t<value>`) and, for the other words, the
+/// shape of every line (the text before the first digit), so that tools
+/// that parse them find the same things on rzk as on Java 3.9.5.
+#[test]
+fn four_letter_words_have_javas_formats() {
+    let java = rzk_compat_tests::JavaServer::standalone(JavaVersion::V3_9_5, &[]);
+    let rzk = RzkServer::standalone(&[]);
+    // The same small workload on both: a session with an ephemeral and a
+    // watch, kept open while the words are read.
+    let _sessions: Vec<RawClient> = [&java, &rzk]
+        .into_iter()
+        .map(|server| {
+            let mut client = RawClient::connect(server.client_port()).expect("connect");
+            client.handshake(&new_session_request(30_000), true);
+            let create = CreateRequest {
+                path: Some("/e".into()),
+                data: Some(Vec::new().into()),
+                acl: Some(vec![ACL {
+                    perms: 31,
+                    id: Id {
+                        scheme: Some("world".into()),
+                        id: Some("anyone".into()),
+                    },
+                }]),
+                flags: 1,
+            };
+            client.send(1, 1, &create).expect("create");
+            client.read_frame(Duration::from_secs(10));
+            let watch = GetDataRequest {
+                path: Some("/e".into()),
+                watch: true,
+            };
+            client.send(2, 4, &watch).expect("getData");
+            client.read_frame(Duration::from_secs(10));
+            client
+        })
+        .collect();
+    let keys = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    let java_mntr = java.four_letter_word("mntr");
+    let rzk_mntr = rzk.four_letter_word("mntr");
+    assert!(rzk_mntr
+        .lines()
+        .all(|l| l.starts_with("zk_") && l.contains('\t')));
+    let (java_keys, rzk_keys) = (keys(&java_mntr), keys(&rzk_mntr));
+    let missing: Vec<_> = java_keys.difference(&rzk_keys).collect();
+    let extra: Vec<_> = rzk_keys.difference(&java_keys).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "mntr keys missing in rzk: {missing:?}; only in rzk: {extra:?}"
+    );
+    // Line shapes: labels and punctuation, with numbers and versions
+    // blanked (values legitimately differ).
+    let shape = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| {
+                let cut = l.find(|c: char| c.is_ascii_digit()).unwrap_or(l.len());
+                l[..cut].to_string()
+            })
+            .collect()
+    };
+    for word in [
+        "srvr", "conf", "dirs", "isro", "wchs", "wchc", "wchp", "crst", "srst", "ruok", "dump",
+    ] {
+        let (j, r) = (java.four_letter_word(word), rzk.four_letter_word(word));
+        assert_eq!(shape(&j), shape(&r), "{word}\njava:\n{j}\nrzk:\n{r}");
+    }
+    // envi: rzk is not a JVM; the keys tools read are there.
+    let envi = rzk.four_letter_word("envi");
+    for key in [
+        "Environment:",
+        "zookeeper.version=3.9.5",
+        "host.name=",
+        "os.name=",
+        "user.dir=",
+    ] {
+        assert!(envi.contains(key), "{envi}");
     }
 }

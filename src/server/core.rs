@@ -852,10 +852,52 @@ impl Core {
             _ => {}
         }
         self.prep.applied(txn.header.zxid);
+        self.record_write_stats(txn, &applied);
         let triggers = applied.triggers.clone();
         let notifications = self.watches.process_triggers(triggers);
         self.deliver(&notifications, out);
         applied
+    }
+
+    /// Bytes written per namespace, for each operation the tree applied.
+    fn record_write_stats(&mut self, txn: &Txn, applied: &Applied) {
+        use crate::txn::TxnBody;
+        fn written(body: &TxnBody) -> Option<(&str, usize)> {
+            let len = |d: &Option<Bytes>| d.as_ref().map_or(0, Bytes::len);
+            match body {
+                TxnBody::Create(t) | TxnBody::Create2(t) => {
+                    Some((t.path.as_deref()?, len(&t.data)))
+                }
+                TxnBody::CreateContainer(t) => Some((t.path.as_deref()?, len(&t.data))),
+                TxnBody::CreateTtl(t) => Some((t.path.as_deref()?, len(&t.data))),
+                TxnBody::SetData(t) => Some((t.path.as_deref()?, len(&t.data))),
+                TxnBody::Delete(t) | TxnBody::DeleteContainer(t) => Some((t.path.as_deref()?, 0)),
+                _ => None,
+            }
+        }
+        match &txn.body {
+            TxnBody::Multi(ops) => {
+                let results = applied.multi.as_deref().unwrap_or_default();
+                for (op, result) in ops.iter().zip(results) {
+                    if result.err == 0 {
+                        if let Some((path, bytes)) = written(op) {
+                            self.stats.namespace_write(path, bytes);
+                        }
+                    }
+                }
+            }
+            TxnBody::CloseSession(Some(close)) => {
+                for path in close.paths2_delete.iter().flatten() {
+                    self.stats.namespace_write(path, 0);
+                }
+            }
+            body if applied.err == 0 => {
+                if let Some((path, bytes)) = written(body) {
+                    self.stats.namespace_write(path, bytes);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Sends watch events to the connections allowed to read the node.

@@ -389,6 +389,12 @@ fn monitor(core: &Core, now: Now) -> String {
     summary("node_deleted_watch_count", &s.node_deleted_watches, false);
     summary("node_changed_watch_count", &s.node_changed_watches, false);
     summary("node_children_watch_count", &s.node_children_watches, false);
+    for (namespace, m) in &s.write_per_namespace {
+        summary(&format!("{namespace}_write_per_namespace"), m, false);
+    }
+    for (namespace, m) in &s.read_per_namespace {
+        summary(&format!("{namespace}_read_per_namespace"), m, false);
+    }
     let empty = MinMaxAvg::default();
     for name in ZERO_BASIC_SUMMARIES {
         summary(name, &empty, false);

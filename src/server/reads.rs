@@ -125,6 +125,7 @@ fn exists(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
         core.watches.add_data_watch(path, conn);
     }
     let stat = core.tree.stat(path)?;
+    core.stats.namespace_read(path, 0);
     Ok(body_of(&ExistsResponse { stat }))
 }
 
@@ -147,6 +148,8 @@ fn get_data_checked(
     if watch {
         core.watches.add_data_watch(path, conn);
     }
+    core.stats
+        .namespace_read(path, data.as_ref().map_or(0, Bytes::len));
     Ok((data, stat))
 }
 
@@ -179,6 +182,8 @@ fn children_checked(
     if watch {
         core.watches.add_child_watch(path, conn);
     }
+    let bytes: usize = children.iter().map(|c| c.encode_utf16().count()).sum();
+    core.stats.namespace_read(path, bytes);
     Ok(children)
 }
 

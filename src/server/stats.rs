@@ -137,9 +137,49 @@ pub struct ServerStats {
     pub node_deleted_watches: MinMaxAvg,
     pub node_changed_watches: MinMaxAvg,
     pub node_children_watches: MinMaxAvg,
+    /// Bytes written and read per top-level namespace (Java's
+    /// `write_per_namespace` and `read_per_namespace` summary sets).
+    pub write_per_namespace: std::collections::BTreeMap<String, MinMaxAvg>,
+    pub read_per_namespace: std::collections::BTreeMap<String, MinMaxAvg>,
+}
+
+/// Java's `DataTree.STAT_OVERHEAD_BYTES`, counted with every read.
+const STAT_OVERHEAD_BYTES: i64 = 6 * 8 + 5 * 4;
+
+/// The top-level namespace of a path (Java's `PathUtils.getTopNamespace`:
+/// the second part of `path.split("/")`, which drops trailing empty parts).
+pub fn top_namespace(path: &str) -> Option<&str> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let kept = parts.len() - parts.iter().rev().take_while(|p| p.is_empty()).count();
+    (kept > 1).then(|| parts[1])
+}
+
+/// A path's length as Java counts it (UTF-16 units).
+fn java_length(path: &str) -> i64 {
+    path.encode_utf16().count() as i64
 }
 
 impl ServerStats {
+    /// Java's `updateWriteStat`: a write of `bytes` to `path`.
+    pub fn namespace_write(&mut self, path: &str, bytes: usize) {
+        if let Some(namespace) = top_namespace(path) {
+            self.write_per_namespace
+                .entry(namespace.to_string())
+                .or_default()
+                .add(java_length(path) + bytes as i64);
+        }
+    }
+
+    /// Java's `updateReadStat`: a read of `bytes` from `path`.
+    pub fn namespace_read(&mut self, path: &str, bytes: usize) {
+        if let Some(namespace) = top_namespace(path) {
+            self.read_per_namespace
+                .entry(namespace.to_string())
+                .or_default()
+                .add(java_length(path) + bytes as i64 + STAT_OVERHEAD_BYTES);
+        }
+    }
+
     /// Records the size of a response packet (`BufferStats`).
     pub fn response_size(&mut self, size: usize) {
         let size = size as i64;
@@ -238,6 +278,21 @@ mod tests {
         assert_eq!(java_double(1e7), "1.0E7");
         assert_eq!(java_double(1.25e-4), "1.25E-4");
         assert_eq!(java_double(123456.75), "123456.75");
+    }
+
+    #[test]
+    fn namespaces_follow_javas_split() {
+        assert_eq!(top_namespace("/a/b"), Some("a"));
+        assert_eq!(top_namespace("/e"), Some("e"));
+        assert_eq!(top_namespace("/"), None);
+        assert_eq!(top_namespace(""), None);
+        assert_eq!(top_namespace("/a/"), Some("a"));
+        assert_eq!(top_namespace("//x"), Some(""));
+        let mut stats = ServerStats::default();
+        stats.namespace_write("/e", 3);
+        stats.namespace_read("/e", 3);
+        assert_eq!(stats.write_per_namespace["e"].sum(), 2 + 3);
+        assert_eq!(stats.read_per_namespace["e"].sum(), 2 + 3 + 68);
     }
 
     #[test]
