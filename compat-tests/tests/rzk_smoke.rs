@@ -184,3 +184,47 @@ fn four_letter_words_have_javas_formats() {
         assert!(envi.contains(key), "{envi}");
     }
 }
+
+/// With `skipACL=yes` no permission is checked: a session without
+/// credentials reads, writes and deletes under a digest-only ACL; the same
+/// script gives the same output on Java 3.9.5 and rzk.
+#[test]
+fn skip_acl_disables_every_check_like_java() {
+    let script = r#"
+import sys
+from kazoo.client import KazooClient
+from kazoo.security import make_digest_acl
+from kazoo.exceptions import NoAuthError
+owner = KazooClient(hosts=sys.argv[1], timeout=30, auth_data=[("digest", "u:p")])
+owner.start(timeout=30)
+owner.create("/private", b"secret", acl=[make_digest_acl("u", "p", all=True)])
+other = KazooClient(hosts=sys.argv[1], timeout=30)
+other.start(timeout=30)
+def attempt(name, f):
+    try:
+        print(name, "ok", f())
+    except NoAuthError:
+        print(name, "NOAUTH")
+attempt("get", lambda: other.get("/private")[0])
+attempt("set", lambda: other.set("/private", b"changed").version)
+attempt("child", lambda: other.create("/private/c", b""))
+attempt("acl", lambda: [str(a.id) for a in other.get_acls("/private")[0]])
+attempt("delete-child", lambda: other.delete("/private/c"))
+attempt("delete", lambda: other.delete("/private"))
+other.stop(); owner.stop()
+"#;
+    let run = |server: &rzk_compat_tests::ServerHandle| {
+        let out = run_kazoo_script(script, &[&server.connect_string()], Duration::from_secs(60));
+        out.assert_success();
+        out.stdout
+    };
+    let java = rzk_compat_tests::JavaServer::standalone(JavaVersion::V3_9_5, &["skipACL=yes"]);
+    let rzk = RzkServer::standalone(&["skipACL=yes"]);
+    let (java_out, rzk_out) = (run(&java), run(&rzk));
+    assert!(java_out.contains("get ok b'secret'"), "{java_out}");
+    assert!(java_out.contains("delete ok"), "{java_out}");
+    assert_eq!(rzk_out, java_out);
+    // Without skipACL the same script is refused.
+    let strict = RzkServer::standalone(&[]);
+    assert!(run(&strict).contains("get NOAUTH"));
+}
