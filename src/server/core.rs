@@ -147,10 +147,23 @@ pub(super) struct ReadRequest {
     pub(super) created_elapsed_ms: i64,
 }
 
+/// Where prepared transactions go to become durable: the transaction log
+/// (appended and fsynced by its own thread, which reports back with
+/// [`Input::Durable`]). Without one the core keeps data in memory and
+/// treats every transaction as durable at once.
+pub trait TxnSink: Send {
+    /// Hands a transaction over, in zxid order. An error means the log can
+    /// take nothing more: the server must stop.
+    fn append(&mut self, txn: &Txn) -> Result<(), String>;
+}
+
 /// A write in flight: prepared, waiting for the log, then applied.
 struct InFlight {
     /// `None` for a sync, which only needs the writes before it.
     txn: Option<Txn>,
+    /// Applied once the log is durable up to this zxid: the txn's own, or
+    /// for a sync the last zxid handed to the log before it.
+    durable_at: i64,
     conn: Option<ConnId>,
     session_id: i64,
     xid: i32,
@@ -181,6 +194,12 @@ pub struct Core {
     /// Java's `ZooTrace` text trace mask, which `gtmk` shows and `stmk`
     /// sets (it changes nothing else here).
     pub(super) trace_mask: i64,
+    /// The transaction log, or `None` to keep data in memory only.
+    log: Option<Box<dyn TxnSink>>,
+    /// Every transaction up to this zxid is durable.
+    durable_zxid: i64,
+    /// Set when the server cannot go on (the log failed).
+    fatal: Option<String>,
 }
 
 /// `ZooTrace`'s default trace mask: client requests, server packets,
@@ -237,7 +256,46 @@ impl Core {
             },
             conn_expiry: ExpiryQueue::new(sessionless_ms, now.elapsed_ms),
             trace_mask: DEFAULT_TRACE_MASK,
+            log: None,
+            durable_zxid: 0,
+            fatal: None,
         })
+    }
+
+    /// A server that starts from restored state (a snapshot and the logs
+    /// after it): the tree and the committed sessions with their timeouts.
+    pub fn restored(
+        settings: CoreSettings,
+        now: Now,
+        tree: DataTree,
+        sessions: impl IntoIterator<Item = (i64, i32)>,
+    ) -> Result<Core, CoreError> {
+        let mut core = Core::new(settings, now)?;
+        core.sessions = SessionTracker::new(
+            core.settings.tick_time,
+            STANDALONE_SERVER_ID,
+            now.elapsed_ms,
+            sessions,
+        );
+        core.prep = Prepare::new(core.settings.prep.clone(), tree.last_processed_zxid());
+        core.durable_zxid = tree.last_processed_zxid();
+        core.tree = tree;
+        Ok(core)
+    }
+
+    /// Sends transactions to `log` from now on; they are applied and
+    /// answered when the log reports them durable ([`Input::Durable`]).
+    pub fn set_log(&mut self, log: Box<dyn TxnSink>) {
+        self.log = Some(log);
+    }
+
+    /// The sessions a snapshot records: id → timeout.
+    pub fn committed_sessions(&self) -> Vec<(i64, i32)> {
+        self.sessions
+            .committed_sessions()
+            .iter()
+            .map(|(&id, &timeout)| (id, timeout))
+            .collect()
     }
 
     /// The data tree (for tests and tools).
@@ -267,6 +325,17 @@ impl Core {
             } => self.four_letter_word(conn, word, trace_mask, now, out),
             Input::Closed { conn } => self.closed(conn),
             Input::Tick => self.tick(now, out),
+            Input::Durable { zxid } => {
+                self.durable_zxid = self.durable_zxid.max(zxid);
+                self.drain(now, out);
+            }
+            Input::LogFailed { reason } => {
+                self.fatal = Some(format!("the transaction log failed: {reason}"));
+            }
+        }
+        if let Some(reason) = self.fatal.take() {
+            tracing::error!("{reason}");
+            out.push(Output::Stop { reason });
         }
     }
 
@@ -407,6 +476,7 @@ impl Core {
             };
             self.by_session.insert(session_id, conn);
             self.submit(InFlight {
+                durable_at: 0,
                 txn: Some(txn),
                 conn: Some(conn),
                 session_id,
@@ -657,6 +727,7 @@ impl Core {
             c.waiting.push_back(Waiting::InFlight);
         }
         self.submit(InFlight {
+            durable_at: 0,
             txn,
             conn: Some(conn),
             session_id,
@@ -668,15 +739,35 @@ impl Core {
         self.drain(now, out);
     }
 
-    /// Hands a prepared write to the log stage. The log is in memory for
-    /// now, so the write is durable at once; `drain` applies it.
-    fn submit(&mut self, in_flight: InFlight) {
+    /// Hands a prepared write to the log stage; `drain` applies it once it
+    /// is durable. Without a log it is durable at once.
+    fn submit(&mut self, mut in_flight: InFlight) {
+        in_flight.durable_at = match &in_flight.txn {
+            Some(txn) => txn.zxid(),
+            None => self.prep.last_zxid(),
+        };
+        match (&mut self.log, &in_flight.txn) {
+            (Some(log), Some(txn)) => {
+                if let Err(e) = log.append(txn) {
+                    self.fatal = Some(format!("cannot append to the transaction log: {e}"));
+                }
+            }
+            (None, _) => self.durable_zxid = self.prep.last_zxid(),
+            (Some(_), None) => {}
+        }
         self.in_flight.push_back(in_flight);
     }
 
     /// Applies and answers every durable write, in zxid order.
     fn drain(&mut self, now: Now, out: &mut Vec<Output>) {
-        while let Some(write) = self.in_flight.pop_front() {
+        while self
+            .in_flight
+            .front()
+            .is_some_and(|w| w.durable_at <= self.durable_zxid)
+        {
+            let Some(write) = self.in_flight.pop_front() else {
+                break;
+            };
             self.complete(write, now, out);
         }
     }
@@ -943,6 +1034,7 @@ impl Core {
                     .close_session(&mut ctx, session_id, 0, now.wall_ms)
             };
             self.submit(InFlight {
+                durable_at: 0,
                 txn: Some(txn),
                 conn: None,
                 session_id,
@@ -996,6 +1088,7 @@ impl Core {
                     .delete_container(&mut ctx, 0, 0, &path, now.wall_ms)
             };
             self.submit(InFlight {
+                durable_at: 0,
                 txn: Some(txn),
                 conn: None,
                 session_id: 0,

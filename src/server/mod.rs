@@ -50,6 +50,10 @@ pub enum Input {
     Closed { conn: ConnId },
     /// Time passed (sent every few milliseconds).
     Tick,
+    /// The transaction log made everything up to `zxid` durable.
+    Durable { zxid: i64 },
+    /// The transaction log failed: nothing more will become durable.
+    LogFailed { reason: String },
 }
 
 /// What the core asks the network shell to do.
@@ -59,6 +63,8 @@ pub enum Output {
     Send { conn: ConnId, bytes: Bytes },
     /// Close the connection once what was queued before is sent.
     Close { conn: ConnId },
+    /// The server cannot go on (Java exits in these cases).
+    Stop { reason: String },
 }
 
 /// Why a server could not start or stopped with an error.
@@ -234,14 +240,17 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
             }
             tracing::info!("shutting down");
         };
+        // Reports from other threads (the transaction log's) to the core.
+        let (_events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
         net::serve(
             listener,
             net,
             move |input, out| core.handle(input, clock.now(), out),
+            events_rx,
             shutdown,
         )
-        .await;
-        Ok(())
+        .await
+        .map_err(ServerError)
     })
 }
 

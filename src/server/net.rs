@@ -80,12 +80,18 @@ struct ConnectionCounts {
 
 /// Serves until `shutdown` resolves: accepts connections and runs `core`
 /// (called once per input, with the outputs it produced drained after).
+/// Serves until `shutdown` resolves or the core asks to stop
+/// ([`Output::Stop`], returned as the error): accepts connections and runs
+/// `core` on every input — from the connections, the ticker, and `events`
+/// (what other threads, such as the transaction log's, report).
 pub async fn serve<C>(
     listener: TcpListener,
     config: NetConfig,
     mut core: C,
+    mut events: mpsc::UnboundedReceiver<Input>,
     shutdown: impl std::future::Future<Output = ()>,
-) where
+) -> Result<(), String>
+where
     C: FnMut(Input, &mut Vec<Output>),
 {
     let (input_tx, mut input_rx) = mpsc::unbounded_channel::<Input>();
@@ -136,17 +142,22 @@ pub async fn serve<C>(
                     // The frame is processed: its reader may read another.
                     outstanding.add_permits(1);
                 }
-                dispatch(&mut outputs, &mut writers);
+                dispatch(&mut outputs, &mut writers)?;
                 if let Some(conn) = closed {
                     writers.remove(&conn);
                 }
             }
+            Some(event) = events.recv() => {
+                core(event, &mut outputs);
+                dispatch(&mut outputs, &mut writers)?;
+            }
             _ = ticker.tick() => {
                 core(Input::Tick, &mut outputs);
-                dispatch(&mut outputs, &mut writers);
+                dispatch(&mut outputs, &mut writers)?;
             }
         }
     }
+    Ok(())
 }
 
 /// Whether a new connection from `remote` is within the limits; logs why not.
@@ -203,10 +214,12 @@ fn release(counts: &Mutex<ConnectionCounts>, remote: SocketAddr) {
     }
 }
 
+/// Hands the core's outputs to the connections' writers; an error stops the
+/// server.
 fn dispatch(
     outputs: &mut Vec<Output>,
     writers: &mut HashMap<ConnId, mpsc::UnboundedSender<ToWriter>>,
-) {
+) -> Result<(), String> {
     for output in outputs.drain(..) {
         match output {
             Output::Send { conn, bytes } => {
@@ -219,8 +232,10 @@ fn dispatch(
                     let _ = w.send(ToWriter::Close);
                 }
             }
+            Output::Stop { reason } => return Err(reason),
         }
     }
+    Ok(())
 }
 
 /// Starts a connection's reader and writer; returns the writer's queue.
@@ -421,8 +436,9 @@ mod tests {
                 assert_eq!(got, b"hi", "connection {i} was refused");
             }
         };
+        let (_events_tx, events) = mpsc::unbounded_channel();
         tokio::select! {
-            _ = serve(listener, config, core, std::future::pending()) => unreachable!(),
+            _ = serve(listener, config, core, events, std::future::pending()) => unreachable!(),
             _ = clients => {}
         }
     }

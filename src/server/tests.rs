@@ -731,3 +731,66 @@ fn a_connection_the_server_closes_is_forgotten_at_once() {
     let (replies, _) = h.raw(other, 1, op::PING, &[]);
     assert_eq!(replies.len(), 1);
 }
+
+/// A transaction log that only records what it was given.
+struct RecordingLog(std::sync::Arc<std::sync::Mutex<Vec<i64>>>);
+
+impl super::core::TxnSink for RecordingLog {
+    fn append(&mut self, txn: &crate::txn::Txn) -> Result<(), String> {
+        self.0.lock().unwrap().push(txn.zxid());
+        Ok(())
+    }
+}
+
+#[test]
+fn writes_are_answered_only_once_durable_and_reads_keep_their_turn() {
+    let mut h = Harness::new();
+    let (writer, _) = h.connect();
+    let (other, _) = h.connect();
+    let appended = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    h.core
+        .set_log(Box::new(RecordingLog(std::sync::Arc::clone(&appended))));
+    let get = |path: &str| GetDataRequest {
+        path: Some(path.into()),
+        watch: false,
+    };
+    // The write goes to the log, unanswered.
+    let replies = h.call(writer, 1, op::CREATE, &create("/d", b"x", 0));
+    assert!(replies.is_empty(), "{replies:?}");
+    assert_eq!(*appended.lock().unwrap(), vec![3]);
+    assert!(
+        h.core.tree().node("/d").is_none(),
+        "not applied before durable"
+    );
+    // A read of the same connection waits behind it; another connection's
+    // read is answered at once (from the tree without /d).
+    assert!(h.call(writer, 2, op::GET_DATA, &get("/d")).is_empty());
+    let replies = h.call(other, 1, op::GET_DATA, &get("/d"));
+    assert_eq!(replies[0].header.err, ErrorCode::NoNode.code());
+    // A sync waits for the write too.
+    let sync = jute::proto::SyncRequest {
+        path: Some("/".into()),
+    };
+    assert!(h.call(other, 2, op::SYNC, &sync).is_empty());
+    // Durable: the write is applied and answered, then the queued read.
+    let out = h.input(Input::Durable { zxid: 3 });
+    let to_writer = sent_to(&out, writer);
+    assert_eq!(to_writer.len(), 2);
+    let first =
+        ReplyHeader::read_from(&mut Reader::new(&to_writer[0][4..], Limits::default())).unwrap();
+    let second =
+        ReplyHeader::read_from(&mut Reader::new(&to_writer[1][4..], Limits::default())).unwrap();
+    assert_eq!((first.xid, first.err, first.zxid), (1, 0, 3));
+    assert_eq!((second.xid, second.err), (2, 0));
+    assert_eq!(sent_to(&out, other).len(), 1, "the sync completes");
+    h.digest_consistent();
+}
+
+#[test]
+fn a_failed_log_stops_the_server() {
+    let mut h = Harness::new();
+    let out = h.input(Input::LogFailed {
+        reason: "disk full".into(),
+    });
+    assert!(matches!(&out[..], [Output::Stop { reason }] if reason.contains("disk full")));
+}
