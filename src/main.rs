@@ -178,7 +178,10 @@ fn snapshot_tool(args: &SnapshotArgs) -> ExitCode {
         }
     };
     let flushed = std::io::Write::flush(&mut out);
-    match result.map_err(|e| e.to_string()).and(flushed.map_err(|e| e.to_string())) {
+    match result
+        .map_err(|e| e.to_string())
+        .and(flushed.map_err(|e| e.to_string()))
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

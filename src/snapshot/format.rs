@@ -77,7 +77,13 @@ pub fn put_stat(out: &mut Vec<u8>, s: &StatPersisted) {
 }
 
 /// Appends a node: its path (`""` for the root) and the `DataNode` record.
-pub fn put_node(out: &mut Vec<u8>, path: &str, data: Option<&[u8]>, acl: i64, stat: &StatPersisted) {
+pub fn put_node(
+    out: &mut Vec<u8>,
+    path: &str,
+    data: Option<&[u8]>,
+    acl: i64,
+    stat: &StatPersisted,
+) {
     write_string(out, path);
     match data {
         Some(d) => {
@@ -499,7 +505,10 @@ pub(crate) fn parse_body<R: Read>(
     loop {
         let at = r.consumed();
         let Some(path) = required(r.read_opt_string(), at)? else {
-            return Err(SnapshotError::Null { offset: at, what: "path" });
+            return Err(SnapshotError::Null {
+                offset: at,
+                what: "path",
+            });
         };
         if path == "/" {
             visitor.end_of_tree();
@@ -518,6 +527,8 @@ pub(crate) fn parse_body<R: Read>(
 }
 
 /// Reads a `ustring` (the SNAP stream's signature); `None` for null.
-pub(crate) fn read_string<R: Read>(r: &mut CheckedReader<R>) -> Result<Option<String>, SnapshotError> {
+pub(crate) fn read_string<R: Read>(
+    r: &mut CheckedReader<R>,
+) -> Result<Option<String>, SnapshotError> {
     required(r.read_opt_string(), r.consumed())
 }

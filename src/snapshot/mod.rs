@@ -123,7 +123,11 @@ pub enum SnapshotError {
     /// The file header's magic is not "ZKSN".
     BadMagic(i32),
     /// A string or buffer length that Java rejects ("Unreasonable length").
-    BadLength { offset: u64, length: i32, limit: i32 },
+    BadLength {
+        offset: u64,
+        length: i32,
+        limit: i32,
+    },
     /// A null where Java requires a value (a null ACL list, a null path).
     Null { offset: u64, what: &'static str },
     /// A seal's checksum does not match ("CRC corruption").
@@ -151,10 +155,9 @@ impl fmt::Display for SnapshotError {
             SnapshotError::Truncated { offset } => {
                 write!(f, "unexpected end of snapshot at byte {offset}")
             }
-            SnapshotError::BadMagic(magic) => write!(
-                f,
-                "mismatching magic headers {magic} !=  {SNAP_MAGIC}"
-            ),
+            SnapshotError::BadMagic(magic) => {
+                write!(f, "mismatching magic headers {magic} !=  {SNAP_MAGIC}")
+            }
             SnapshotError::BadLength {
                 offset,
                 length,

@@ -12,8 +12,8 @@ use jute::data::ACL;
 use super::format::{parse_snapshot, NodeRecord, ParseOptions, SnapshotVisitor, Trailers};
 use super::stream::{decompressor, GZIP_MAGIC, SNAPPY_MAGIC};
 use super::{
-    compression_from_name, zxid_from_name, SnapshotCompression, SnapshotError,
-    SNAPSHOT_FILE_PREFIX, SNAPSHOTS_TRIED,
+    compression_from_name, zxid_from_name, SnapshotCompression, SnapshotError, SNAPSHOTS_TRIED,
+    SNAPSHOT_FILE_PREFIX,
 };
 use crate::config::ZooKeeperProperties;
 use crate::tree::{DataTree, TreeConfig, TreeLoader, ZxidDigest};

@@ -46,8 +46,9 @@ pub fn java_long_hash(v: i64) -> i32 {
 
 /// `String.hashCode`.
 pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+    s.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    })
 }
 
 /// Java's `String.format("%#016x", v)`: `0x` and at least 14 hex digits.
@@ -299,7 +300,11 @@ pub fn print_details(
                     .unwrap_or_default();
                 writeln!(out, "  data = {data}")?;
             } else {
-                writeln!(out, "  dataLength = {}", n.data.as_ref().map_or(0, Bytes::len))?;
+                writeln!(
+                    out,
+                    "  dataLength = {}",
+                    n.data.as_ref().map_or(0, Bytes::len)
+                )?;
             }
             for &c in n.children.iter().rev() {
                 let child = image.nodes[c].path.rsplit('/').next().unwrap_or("");
@@ -337,13 +342,21 @@ fn print_stat(stat: &StatPersisted, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "  cversion = {}", stat.cversion)?;
     writeln!(out, "  dataVersion = {}", stat.version)?;
     writeln!(out, "  aclVersion = {}", stat.aversion)?;
-    writeln!(out, "  ephemeralOwner = {}", java_hex16(stat.ephemeral_owner))
+    writeln!(
+        out,
+        "  ephemeralOwner = {}",
+        java_hex16(stat.ephemeral_owner)
+    )
 }
 
 /// `SnapshotFormatter.printSnapshotJson`: `[1,0,{header}` then each node
 /// as `{name, asize, dsize, dev, ino}` (in `[…]` with its children when it
 /// has any), then `]`; inode numbers count from 1001. No final newline.
-pub fn print_json(image: &SnapshotImage, timestamp_ms: i64, out: &mut impl Write) -> io::Result<()> {
+pub fn print_json(
+    image: &SnapshotImage,
+    timestamp_ms: i64,
+    out: &mut impl Write,
+) -> io::Result<()> {
     write!(
         out,
         "[1,0,{{\"progname\":\"SnapshotFormatter.java\",\"progver\":\"0.01\",\"timestamp\":{timestamp_ms}}}"
@@ -635,7 +648,11 @@ pub fn compare_snapshots(
     for path in [left, right] {
         let start = Instant::now();
         let mut image = SnapshotImage::default();
-        parse_snapshot(open_snapshot(path)?, &ParseOptions::body_only(limits), &mut image)?;
+        parse_snapshot(
+            open_snapshot(path)?,
+            &ParseOptions::body_only(limits),
+            &mut image,
+        )?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -732,7 +749,12 @@ fn compare_nodes(
     Ok(())
 }
 
-fn print_only(n: &TreeNode, side: &str, o: &CompareOptions, out: &mut impl Write) -> io::Result<()> {
+fn print_only(
+    n: &TreeNode,
+    side: &str,
+    o: &CompareOptions,
+    out: &mut impl Write,
+) -> io::Result<()> {
     if n.descendant_size > o.byte_threshold || n.descendant_count > o.node_threshold {
         writeln!(
             out,
@@ -750,7 +772,12 @@ fn print_only(n: &TreeNode, side: &str, o: &CompareOptions, out: &mut impl Write
     }
 }
 
-fn print_both(a: &TreeNode, b: &TreeNode, o: &CompareOptions, out: &mut impl Write) -> io::Result<()> {
+fn print_both(
+    a: &TreeNode,
+    b: &TreeNode,
+    o: &CompareOptions,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let size = b.descendant_size - a.descendant_size;
     let count = b.descendant_count - a.descendant_count;
     if size.abs() > o.byte_threshold || count.abs() > o.node_threshold {

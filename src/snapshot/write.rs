@@ -139,7 +139,10 @@ impl SnapshotWalk {
 
     /// Starts the SNAP sync stream (`ZKDatabase.serializeSnapshot` followed
     /// by the `"BenWasHere"` signature): no header, seals or trailers.
-    pub fn new_sync(tree: &DataTree, sessions: impl IntoIterator<Item = (i64, i32)>) -> SnapshotWalk {
+    pub fn new_sync(
+        tree: &DataTree,
+        sessions: impl IntoIterator<Item = (i64, i32)>,
+    ) -> SnapshotWalk {
         SnapshotWalk::with_form(tree, sessions, false, Form::Sync)
     }
 
@@ -287,7 +290,13 @@ impl SnapshotWalk {
         let Some(node) = tree.node("") else {
             return;
         };
-        put_node(out, "", node.data().map(|d| &d[..]), node.acl_index(), node.stat());
+        put_node(
+            out,
+            "",
+            node.data().map(|d| &d[..]),
+            node.acl_index(),
+            node.stat(),
+        );
         self.nodes += 1;
         let children: Vec<Box<str>> = node
             .children()
@@ -495,7 +504,11 @@ impl SnapshotFile {
     fn finish(self) -> Result<WrittenSnapshot, SnapshotError> {
         let uncompressed_bytes = self.sink.written();
         let result = (|| {
-            let file = self.sink.finish()?.into_inner().map_err(|e| e.into_error())?;
+            let file = self
+                .sink
+                .finish()?
+                .into_inner()
+                .map_err(|e| e.into_error())?;
             if self.durability == Durability::Atomic {
                 file.sync_all()?;
                 drop(file);
@@ -537,7 +550,10 @@ fn remove_failed(path: &Path, durability: Durability) {
     };
     if remove {
         if let Err(e) = fs::remove_file(path) {
-            tracing::warn!("could not delete the failed snapshot {}: {e}", path.display());
+            tracing::warn!(
+                "could not delete the failed snapshot {}: {e}",
+                path.display()
+            );
         }
     }
 }
@@ -612,10 +628,14 @@ impl BackgroundWriter {
     pub fn finish(mut self) -> Result<WrittenSnapshot, SnapshotError> {
         self.close();
         match self.handle.take() {
-            Some(handle) => handle
-                .join()
-                .unwrap_or_else(|_| Err(SnapshotError::Io(io::Error::other("snapshot writer panicked")))),
-            None => Err(SnapshotError::Io(io::Error::other("snapshot writer already finished"))),
+            Some(handle) => handle.join().unwrap_or_else(|_| {
+                Err(SnapshotError::Io(io::Error::other(
+                    "snapshot writer panicked",
+                )))
+            }),
+            None => Err(SnapshotError::Io(io::Error::other(
+                "snapshot writer already finished",
+            ))),
         }
     }
 }

@@ -85,7 +85,8 @@ impl TreeLoader {
             if !self.has_root {
                 return Err(LoadError::NoRoot);
             }
-            let (parent, name) = split_path(path).ok_or_else(|| LoadError::NotAPath(path.into()))?;
+            let (parent, name) =
+                split_path(path).ok_or_else(|| LoadError::NotAPath(path.into()))?;
             if name.is_empty() {
                 // A child named "" would make the path "…/", which no
                 // walk can reach again.
