@@ -26,6 +26,15 @@ fn compression() -> impl Strategy<Value = SnapshotCompression> {
 /// The transaction a leader would log for `action` (an error txn if the
 /// prepare model rejects it).
 fn prepared(tree: &DataTree, session_index: usize, action: &Action, zxid: i64) -> Txn {
+    // A closeSession without its list of ephemerals (before 3.6, or with
+    // closeSessionTxn.enabled=false) cannot repair a fuzzy snapshot: a
+    // replay misses the deletes of ephemerals the walk skipped, and their
+    // parents' pzxid stays behind, in Java too. The default has the list.
+    let with_list = Action::CloseSession { with_list: true };
+    let action = match action {
+        Action::CloseSession { .. } => &with_list,
+        other => other,
+    };
     let session = SESSIONS[session_index];
     let body = prepare(tree, session, action).unwrap_or_else(|code| TxnBody::error(code.code()));
     txn_at(session, zxid, zxid * 10, body)

@@ -1163,6 +1163,64 @@ fn the_walk_skips_deleted_nodes_and_misses_new_ones_below_visited_parents() {
     assert_eq!(trailer.last_processed_zxid, Some(start + 4));
 }
 
+/// A fuzzy snapshot captures the ACL cache first; a list added during the
+/// walk is referred to by index from nodes written later. The loader must
+/// not hand that index number to another list during replay (Java does,
+/// and the node later loses its ACL).
+#[test]
+fn dangling_acl_indexes_from_the_walk_are_not_reused() {
+    let mut tree = DataTree::default();
+    let mut walk = SnapshotWalk::new(&tree, [], &WriteOptions::default());
+    let start = tree.last_processed_zxid();
+    let digest_acl = vec![acl("digest", "u:p", 31)];
+    let create = |zxid: i64, path: &str, acl: &[ACL]| {
+        crate::tree::tests::txn_at(
+            1,
+            zxid,
+            zxid,
+            TxnBody::Create(CreateTxn {
+                path: Some(path.into()),
+                data: None,
+                acl: Some(acl.to_vec()),
+                ephemeral: false,
+                parent_c_version: -1,
+            }),
+        )
+    };
+    // During the walk (before the root is visited): /x gets a new list
+    // (index 2), then /y the same list.
+    let log = [
+        create(start + 1, "/x", &digest_acl),
+        create(start + 2, "/y", &digest_acl),
+    ];
+    for txn in &log {
+        tree.apply(txn);
+    }
+    let mut chunks = Vec::new();
+    while let Some(c) = walk.step(&tree, 1 << 20) {
+        chunks.push(c);
+    }
+    chunks.extend(walk.trailer(&tree).map(Chunk::End));
+    let bytes = write_chunks(Vec::new(), SnapshotCompression::Checked, chunks)
+        .expect("w")
+        .0;
+    let loaded =
+        read_bytes(&bytes, SnapshotCompression::Checked, start, *tree.config()).expect("load");
+    let mut replayed = loaded.tree;
+    assert_eq!(replayed.node("/x").map(|n| n.acl_index()), Some(2));
+    assert!(
+        replayed.acl_cache().resolve(2).is_none(),
+        "captured before the list existed"
+    );
+    assert!(replayed.acl_cache().last_index() >= 2);
+    for txn in &log {
+        replayed.apply(txn);
+    }
+    assert_eq!(replayed.acl("/x").expect("x")[..], digest_acl[..]);
+    assert_eq!(replayed.acl("/y").expect("y")[..], digest_acl[..]);
+    assert_same(&canonical(&replayed), &canonical(&tree), "replayed");
+}
+
 #[test]
 fn a_fuzzy_snapshot_is_written_in_the_background() {
     let dir = tempfile::tempdir().expect("tempdir");

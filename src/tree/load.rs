@@ -117,6 +117,12 @@ impl TreeLoader {
                 EphemeralType::Void => {}
             }
         }
+        if acl != super::OPEN_ACL_UNSAFE_INDEX && self.tree.acls.ref_count(acl).is_none() {
+            tracing::warn!(
+                "node {path:?} refers to acl {acl}, which is not in the snapshot's cache"
+            );
+            self.tree.acls.reserve_index(acl);
+        }
         self.tree.acls.add_usage(acl);
         self.tree.digest = self.tree.digest.wrapping_add(i64::from(node.digest));
         if let Some(mut old) = self.tree.nodes.insert(path.to_owned(), node) {
