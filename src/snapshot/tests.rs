@@ -1191,8 +1191,8 @@ fn dangling_acl_indexes_from_the_walk_are_not_reused() {
     // During the walk (before the root is visited): /x gets a new list
     // (index 2), then /y the same list.
     let log = [
-        create(start + 1, "/x", &digest_acl),
-        create(start + 2, "/y", &digest_acl),
+        create(start + 1, "/x", &digest_acl, 1),
+        create(start + 2, "/y", &digest_acl, 2),
     ];
     for txn in &log {
         tree.apply(txn);
