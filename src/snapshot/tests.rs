@@ -1184,7 +1184,7 @@ fn dangling_acl_indexes_from_the_walk_are_not_reused() {
                 data: None,
                 acl: Some(acl.to_vec()),
                 ephemeral: false,
-                parent_c_version: -1,
+                parent_c_version: pcv,
             }),
         )
     };
