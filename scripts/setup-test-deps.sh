@@ -38,11 +38,15 @@ DEBIAN_JARS=(
     zookeeper.jar zookeeper-jute.jar slf4j-api.jar slf4j-simple.jar metrics-core.jar
     snappy-java.jar commons-io.jar curator-client.jar curator-framework.jar
     curator-recipes.jar guava.jar
+    commons-cli.jar jackson-core.jar
 )
 # Debian installs the C client off PATH.
 CLI_MT=/usr/lib/zookeeper/bin/cli_mt
+# commons-cli and jackson-core: Java's SnapshotComparer and SnapshotFormatter
+# -json, which the snapshot compat tests run.
 DEBIAN_PACKAGES=(zookeeper libzookeeper-java zookeeper-bin libcurator-client-java
-    libcurator-framework-java libcurator-recipes-java)
+    libcurator-framework-java libcurator-recipes-java libcommons-cli-java
+    libjackson2-core-java)
 
 log() { printf '[setup-test-deps] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
