@@ -208,7 +208,7 @@ fn sorted_snapshot_files(dir: &Path) -> io::Result<Vec<(i64, PathBuf)>> {
         files.push((zxid_from_name(&name, SNAPSHOT_FILE_PREFIX), entry.path()));
     }
     // Stable, like Collections.sort; ties keep the directory order.
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     Ok(files)
 }
 

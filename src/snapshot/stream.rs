@@ -124,9 +124,9 @@ pub enum Compressor<W: Write> {
     /// No compression (Java buffers; so does the caller).
     Checked(W),
     /// gzip at the default level, like `GZIPOutputStream`.
-    Gzip(GzEncoder<W>),
+    Gzip(Box<GzEncoder<W>>),
     /// snappy-java framing.
-    Snappy(SnappyJavaWriter<W>),
+    Snappy(Box<SnappyJavaWriter<W>>),
 }
 
 impl<W: Write> Compressor<W> {
@@ -134,10 +134,11 @@ impl<W: Write> Compressor<W> {
     pub fn new(out: W, compression: SnapshotCompression) -> Self {
         match compression {
             SnapshotCompression::Checked => Compressor::Checked(out),
-            SnapshotCompression::Gzip => {
-                Compressor::Gzip(GzEncoder::new(out, flate2::Compression::default()))
-            }
-            SnapshotCompression::Snappy => Compressor::Snappy(SnappyJavaWriter::new(out)),
+            SnapshotCompression::Gzip => Compressor::Gzip(Box::new(GzEncoder::new(
+                out,
+                flate2::Compression::default(),
+            ))),
+            SnapshotCompression::Snappy => Compressor::Snappy(Box::new(SnappyJavaWriter::new(out))),
         }
     }
 
@@ -153,7 +154,7 @@ impl<W: Write> Compressor<W> {
                 w.flush()?;
                 Ok(w)
             }
-            Compressor::Snappy(s) => s.finish(),
+            Compressor::Snappy(s) => (*s).finish(),
         }
     }
 }

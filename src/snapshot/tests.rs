@@ -39,20 +39,20 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
 /// container and TTL indexes; the digest.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Canonical {
-    nodes: BTreeMap<
-        String,
-        (
-            Option<Bytes>,
-            Option<Vec<ACL>>,
-            StatPersisted,
-            BTreeSet<String>,
-        ),
-    >,
+    nodes: BTreeMap<String, CanonicalNode>,
     ephemerals: BTreeMap<i64, BTreeSet<String>>,
     containers: BTreeSet<String>,
     ttls: BTreeSet<String>,
     digest: i64,
 }
+
+/// A node's data, ACL list, stat and children's names.
+type CanonicalNode = (
+    Option<Bytes>,
+    Option<Vec<ACL>>,
+    StatPersisted,
+    BTreeSet<String>,
+);
 
 /// Asserts two canonical forms are equal, showing only what differs.
 #[track_caller]
@@ -741,7 +741,7 @@ fn every_truncation_is_an_error_or_drops_only_trailers() {
                     "at {len}"
                 );
             }
-            Err(_) => assert!(len < seal1_end || len > seal1_end, "at {len}"),
+            Err(_) => assert!(len != seal1_end, "at {len}"),
         }
     }
     // Compressed streams cut short fail or lose trailers too, never panic.
