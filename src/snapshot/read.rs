@@ -16,7 +16,7 @@ use super::{
     SNAPSHOT_FILE_PREFIX,
 };
 use crate::config::ZooKeeperProperties;
-use crate::tree::{DataTree, TreeConfig, TreeLoader, ZxidDigest};
+use crate::tree::{DataTree, TreeConfig, TreeLoader};
 
 /// How to read: the tree's settings and which trailers to expect, as the
 /// Java server with the same properties would.
@@ -253,9 +253,4 @@ pub fn load_latest_snapshot(
         }
     }
     Err(SnapshotError::NoValidSnapshot(dir.to_path_buf()))
-}
-
-/// The digest a loaded snapshot promised, as Java's tools print it.
-pub fn describe_digest(d: &ZxidDigest) -> String {
-    format!("{:x}, {}", d.zxid, d.digest)
 }
