@@ -450,6 +450,27 @@ fn trailers_follow_the_settings() {
     assert_eq!((t.digest, t.last_processed_zxid), (None, Some(7)));
 }
 
+/// Java reads the digest trailer only with `digest.enabled`; without it,
+/// a 3.9 reader takes the digest's zxid for the lastProcessedZxid trailer
+/// and the next seal fails, so such a snapshot is skipped (Java too).
+#[test]
+fn a_reader_without_digest_rejects_a_snapshot_with_a_digest_trailer_like_java() {
+    let bytes = snapshot_bytes(&sample_tree(), SnapshotCompression::Checked);
+    let config = TreeConfig {
+        digest_enabled: false,
+        ..TreeConfig::default()
+    };
+    assert!(read_bytes(&bytes, SnapshotCompression::Checked, 1, config).is_err());
+    // Without the 3.9 trailer setting it loads (the rest is ignored).
+    let options = ReadOptions {
+        tree: config,
+        read_last_processed_zxid: false,
+        ..ReadOptions::default()
+    };
+    let loaded = read_snapshot(&bytes[..], 1, &options).expect("load");
+    assert_eq!(loaded.trailers.digest, None);
+}
+
 // ----- round trips -------------------------------------------------------------------------
 
 #[test]
