@@ -39,13 +39,15 @@ done
 DEBIAN_JARS=(
     zookeeper.jar zookeeper-jute.jar slf4j-api.jar slf4j-simple.jar metrics-core.jar
     snappy-java.jar commons-io.jar curator-client.jar curator-framework.jar
-    curator-recipes.jar guava.jar commons-cli.jar
+    curator-recipes.jar guava.jar commons-cli.jar jackson-core.jar
 )
 # Debian installs the C client off PATH.
 CLI_MT=/usr/lib/zookeeper/bin/cli_mt
+# commons-cli and jackson-core: Java's SnapshotComparer and SnapshotFormatter
+# -json, which the snapshot compat tests run.
 DEBIAN_PACKAGES=(zookeeper libzookeeper-java zookeeper-bin libcurator-client-java
     libcurator-framework-java libcurator-recipes-java libzookeeper-mt-dev gcc libc6-dev
-    libcommons-cli-java)
+    libcommons-cli-java libjackson2-core-java)
 # The C client's header (libzookeeper-mt-dev).
 C_CLIENT_HEADER=/usr/include/zookeeper/zookeeper.h
 

@@ -7,6 +7,7 @@ pub mod pipeline;
 pub mod proto;
 pub mod server;
 pub mod session;
+pub mod snapshot;
 pub mod tree;
 pub mod txn;
 pub mod txnlog;

@@ -41,6 +41,37 @@ enum Command {
     /// Remove the snapshots and logs older than the newest N snapshots, as
     /// zkCleanup.sh (PurgeTxnLog) does.
     Purge(rzk::txnlog::cli::PurgeArgs),
+    /// Print a snapshot file as Java's SnapshotFormatter does, or compare
+    /// two as SnapshotComparer does.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Args, Debug)]
+struct SnapshotArgs {
+    /// Dump each node's data (base64) instead of its length.
+    #[arg(short = 'd', conflicts_with = "json")]
+    dump_data: bool,
+    /// Print the ncdu JSON form.
+    #[arg(long)]
+    json: bool,
+    /// Also check the seals and trailers and recompute the digest.
+    #[arg(long)]
+    check: bool,
+    /// Compare the two snapshots (SnapshotComparer); FILES are left, right.
+    #[arg(long)]
+    compare: bool,
+    /// With --compare: the data size delta worth printing.
+    #[arg(short = 'b', long = "bytes", default_value_t = 0)]
+    bytes: i64,
+    /// With --compare: the descendant count delta worth printing.
+    #[arg(short = 'n', long = "nodes", default_value_t = 0)]
+    nodes: i64,
+    /// With --compare: print every comparison.
+    #[arg(long)]
+    debug: bool,
+    /// The snapshot file (two with --compare).
+    #[arg(value_name = "FILE", required = true, num_args = 1..=2)]
+    files: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -100,6 +131,7 @@ fn main() -> ExitCode {
         Some(Command::Server(args)) => serve(&args),
         Some(Command::Txnlog(args)) => rzk::txnlog::cli::run_txnlog(&args),
         Some(Command::Purge(args)) => rzk::txnlog::cli::run_purge(&args),
+        Some(Command::Snapshot(args)) => snapshot_tool(&args),
         None => serve(&cli.server),
     }
 }
@@ -117,6 +149,50 @@ fn serve(args: &ServerArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn snapshot_tool(args: &SnapshotArgs) -> ExitCode {
+    use rzk::snapshot::tools;
+    let limits = rzk::jute::archive::Limits::default();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = match (args.compare, args.files.as_slice()) {
+        (true, [left, right]) => tools::compare_snapshots(
+            left,
+            right,
+            tools::CompareOptions {
+                byte_threshold: args.bytes,
+                node_threshold: args.nodes,
+                debug: args.debug,
+            },
+            limits,
+            &mut out,
+        ),
+        (false, [file]) => tools::format_snapshot(
+            file,
+            tools::FormatOptions {
+                dump_data: args.dump_data,
+                json: args.json,
+                check: args.check,
+            },
+            limits,
+            &mut out,
+        ),
+        _ => {
+            eprintln!("usage: rzk snapshot [-d|--json] [--check] FILE | rzk snapshot --compare LEFT RIGHT [-b N] [-n N]");
+            return ExitCode::from(EXIT_BAD_CONFIG);
+        }
+    };
+    let flushed = std::io::Write::flush(&mut out);
+    match result
+        .map_err(|e| e.to_string())
+        .and(flushed.map_err(|e| e.to_string()))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }

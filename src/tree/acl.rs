@@ -206,6 +206,16 @@ impl AclCache {
         self.last_index = self.last_index.max(index);
     }
 
+    /// Makes sure no new list gets `index` or below: for an index a
+    /// loaded node refers to but the loaded cache lacks (a fuzzy snapshot
+    /// captured the cache before the list was added). Java does not do
+    /// this, and can then give a new list the number of such a dangling
+    /// index, whose later release drops the new entry under its other
+    /// users.
+    pub fn reserve_index(&mut self, index: i64) {
+        self.last_index = self.last_index.max(index);
+    }
+
     /// Removes every entry. Like Java, the index counter is kept.
     pub fn clear(&mut self) {
         self.entries.clear();

@@ -11,13 +11,14 @@
 
 mod acl;
 mod digest;
+mod load;
 mod node;
 mod quota;
 
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub use digest::{
     is_digest_excluded, node_digest, ZxidDigest, DIGEST_EXCLUDED_PREFIX, DIGEST_LOG_INTERVAL,
     DIGEST_LOG_LIMIT, DIGEST_VERSION,
 };
+pub use load::{LoadError, TreeLoader};
 pub use node::{
     ChildSet, Children, EphemeralType, Node, OwnerEncoding, CONTAINER_EPHEMERAL_OWNER, MAX_TTL_MS,
 };
@@ -630,19 +632,31 @@ impl DataTree {
         if !self.config.digest_enabled {
             return;
         }
-        let Some(expected) = self.snapshot_digest else {
-            let entry = ZxidDigest {
-                zxid,
-                digest_version: DIGEST_VERSION,
-                digest: self.digest,
-            };
-            self.last_zxid_digest = Some(entry);
-            if zxid % DIGEST_LOG_INTERVAL == 0 {
-                self.digest_log.push_back(entry);
-                if self.digest_log.len() > DIGEST_LOG_LIMIT {
-                    self.digest_log.pop_front();
-                }
+        if self.snapshot_digest.is_some() {
+            self.compare_snapshot_digest(zxid);
+            return;
+        }
+        let entry = ZxidDigest {
+            zxid,
+            digest_version: DIGEST_VERSION,
+            digest: self.digest,
+        };
+        self.last_zxid_digest = Some(entry);
+        if zxid % DIGEST_LOG_INTERVAL == 0 {
+            self.digest_log.push_back(entry);
+            if self.digest_log.len() > DIGEST_LOG_LIMIT {
+                self.digest_log.pop_front();
             }
+        }
+    }
+
+    /// Compares the pending snapshot digest with the tree if `zxid` is its
+    /// zxid, and then stops waiting for it (`compareSnapshotDigests`). A
+    /// loader calls this with the snapshot's zxid right after loading, for
+    /// a snapshot whose digest was taken at its start; replay calls it after
+    /// each transaction.
+    pub fn compare_snapshot_digest(&mut self, zxid: i64) {
+        let Some(expected) = self.snapshot_digest else {
             return;
         };
         if zxid == expected.zxid {

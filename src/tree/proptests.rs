@@ -16,7 +16,7 @@ use jute::txn::{
     CreateTxn, DeleteTxn, SetACLTxn, SetDataTxn,
 };
 
-const SESSIONS: [i64; 3] = [0x1_0000_0001, 0x1_0000_0002, 0x2_0000_0001];
+pub(crate) const SESSIONS: [i64; 3] = [0x1_0000_0001, 0x1_0000_0002, 0x2_0000_0001];
 const NAMES: [&str; 3] = ["a", "b", "c"];
 
 fn acl_choice(i: u8) -> Option<Vec<ACL>> {
@@ -35,7 +35,7 @@ fn acl_choice(i: u8) -> Option<Vec<ACL>> {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     Persistent,
     Ephemeral,
     Sequential,
@@ -47,14 +47,14 @@ enum Kind {
 /// A node a request is about: one that exists (by index into the sorted
 /// paths), or any path.
 #[derive(Debug, Clone)]
-enum Target {
+pub(crate) enum Target {
     Existing(u16),
     Random(Vec<u8>),
 }
 
 /// A client request, before the prepare stage.
 #[derive(Debug, Clone)]
-enum Action {
+pub(crate) enum Action {
     Create {
         parent: Target,
         name: u8,
@@ -152,7 +152,7 @@ fn multi_op() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn action() -> impl Strategy<Value = (usize, Action)> {
+pub(crate) fn action() -> impl Strategy<Value = (usize, Action)> {
     let action = prop_oneof![
         8 => multi_op(),
         1 => (target(), any::<u8>()).prop_map(|(p, a)| Action::SetAcl(p, a)),
@@ -165,7 +165,11 @@ fn action() -> impl Strategy<Value = (usize, Action)> {
 
 /// The prepare stage's checks, enough to produce the transactions a leader
 /// would: the body, or the error code it would log instead.
-fn prepare(tree: &DataTree, session: i64, action: &Action) -> Result<TxnBody, ErrorCode> {
+pub(crate) fn prepare(
+    tree: &DataTree,
+    session: i64,
+    action: &Action,
+) -> Result<TxnBody, ErrorCode> {
     let owners = tree.config().owners;
     let existing = |path: &str| tree.node(path).ok_or(ErrorCode::NoNode);
     match action {
@@ -360,7 +364,7 @@ fn check_consistent(tree: &DataTree) {
     assert_eq!(walked, tree.nodes.len());
 }
 
-fn owners(extended: bool) -> TreeConfig {
+pub(crate) fn owners(extended: bool) -> TreeConfig {
     TreeConfig {
         digest_enabled: true,
         owners: OwnerEncoding {

@@ -13,7 +13,7 @@ use jute::txn::{
 
 // ----- helpers -----------------------------------------------------------
 
-pub(super) fn txn_at(session: i64, zxid: i64, time: i64, body: TxnBody) -> Txn {
+pub(crate) fn txn_at(session: i64, zxid: i64, time: i64, body: TxnBody) -> Txn {
     Txn {
         header: txn::header(session, 1, zxid, time, body.op()),
         body,
@@ -127,7 +127,7 @@ fn extended() -> TreeConfig {
 }
 
 /// The invariants every tree keeps (see also the property tests).
-pub(super) fn check_invariants(tree: &DataTree) {
+pub(crate) fn check_invariants(tree: &DataTree) {
     assert_eq!(tree.digest(), tree.recompute_digest(), "digest drifted");
     // Every child name refers to a node.
     for (path, node) in &tree.nodes {
