@@ -125,6 +125,8 @@ pub(super) struct Conn {
     /// Requests that wait behind a write of this connection that is in
     /// flight, in arrival order.
     waiting: VecDeque<Waiting>,
+    /// Frames that arrived while the session was being established.
+    pending_frames: VecDeque<Bytes>,
     pub(super) stats: ConnStats,
     /// Requests accepted and not yet answered.
     pub(super) outstanding: usize,
@@ -332,6 +334,8 @@ impl Core {
             Input::LogFailed { reason } => {
                 self.fatal = Some(format!("the transaction log failed: {reason}"));
             }
+            // Snapshots are the shell's business.
+            Input::SnapshotDue { .. } => {}
         }
         if let Some(reason) = self.fatal.take() {
             tracing::error!("{reason}");
@@ -353,6 +357,7 @@ impl Core {
                 sent_read_only: false,
                 auth: AuthIds::for_connection(&host),
                 waiting: VecDeque::new(),
+                pending_frames: VecDeque::new(),
                 stats: ConnStats::new(),
                 outstanding: 0,
                 established_wall_ms: now.wall_ms,
@@ -414,18 +419,9 @@ impl Core {
         match c.state {
             ConnState::Handshake => self.connect(conn, &frame, now, out),
             ConnState::Open => self.request(conn, frame, now, out),
-            // Java does not read while a session is being established; a
-            // well-behaved client does not send then. Keep the order.
-            ConnState::Establishing => {
-                if let Some(header) = parse_header(&frame) {
-                    c.waiting.push_back(Waiting::Read(ReadRequest {
-                        xid: header.xid,
-                        op: header.r#type,
-                        body: frame.slice(8..),
-                        created_elapsed_ms: now.elapsed_ms,
-                    }));
-                }
-            }
+            // Java does not read while a session is being established: the
+            // frames wait, and are processed in order once it is.
+            ConnState::Establishing => c.pending_frames.push_back(frame),
         }
     }
 
@@ -541,7 +537,10 @@ impl Core {
             c.established_wall_ms = now.wall_ms;
             self.by_session.insert(session_id, conn);
             // Requests that arrived while the session was being made.
-            self.resume(conn, now, out);
+            let pending = std::mem::take(&mut c.pending_frames);
+            for frame in pending {
+                self.request(conn, frame, now, out);
+            }
         } else {
             tracing::info!(conn, "invalid session 0x{session_id:x}, probably expired");
             self.close(conn, out);
@@ -861,20 +860,7 @@ impl Core {
             let Some(Waiting::Read(read)) = next else {
                 return;
             };
-            if is_write(read.op) {
-                // Queued while the session was being established.
-                let header = RequestHeader {
-                    xid: read.xid,
-                    r#type: read.op,
-                };
-                let session_id = self.conns.get(&conn).map_or(0, |c| c.session_id);
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    c.outstanding += 1;
-                }
-                self.write(conn, session_id, header, read.body, now, out);
-            } else {
-                self.read(conn, read, now, out);
-            }
+            self.read(conn, read, now, out);
         }
     }
 

@@ -8,6 +8,7 @@ pub mod fourlw;
 pub mod net;
 mod reads;
 pub mod stats;
+pub mod storage;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use crate::auth::AuthSettings;
 use crate::config::ServerConfig;
 use crate::pipeline::prepare::PrepSettings;
 use crate::tree::TreeConfig;
+use crate::txnlog;
 
 pub use self::core::{ContainerSettings, Core, CoreSettings, Now, ServerInfo};
 
@@ -54,6 +56,9 @@ pub enum Input {
     Durable { zxid: i64 },
     /// The transaction log failed: nothing more will become durable.
     LogFailed { reason: String },
+    /// The log was rolled by the snapshot rule: time for a snapshot (the
+    /// shell takes it; the core ignores this).
+    SnapshotDue { zxid: i64 },
 }
 
 /// What the core asks the network shell to do.
@@ -217,7 +222,61 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
         .map_err(|e| ServerError(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
         let clock = Clock::new();
-        let mut core = Core::new(settings, clock.now()).map_err(|e| ServerError(e.to_string()))?;
+        // Restore the data, as Java does before serving.
+        let started = Instant::now();
+        let dirs = storage::open_dirs(&config)?;
+        let restored = storage::restore(&dirs, &config)?;
+        tracing::info!(
+            "loaded {} nodes and {} sessions from {} and {} logged transactions (zxid 0x{:x}) in {} ms",
+            restored.tree.node_count(),
+            restored.sessions.len(),
+            restored
+                .snapshot
+                .as_ref()
+                .map_or("no snapshot".to_string(), |p| p.display().to_string()),
+            restored.txns_replayed,
+            restored.tree.last_processed_zxid(),
+            started.elapsed().as_millis()
+        );
+        if let Some(path) = storage::startup_snapshot(&dirs, &config, &restored)? {
+            tracing::info!("snapshot {} taken", path.display());
+        }
+        let mut core = Core::restored(
+            settings,
+            clock.now(),
+            restored.tree,
+            restored.sessions,
+        )
+        .map_err(|e| ServerError(e.to_string()))?;
+        // The log stage reports back through the events channel.
+        let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let stage = {
+            let events = events_tx.clone();
+            txnlog::LogStage::start(
+                &dirs.log_dir,
+                txnlog::LogStageSettings::from_config(&config),
+                move |event| {
+                    let input = match event {
+                        txnlog::LogEvent::Durable { zxid, .. } => Input::Durable { zxid },
+                        txnlog::LogEvent::SnapshotDue { zxid } => Input::SnapshotDue { zxid },
+                        txnlog::LogEvent::Failed(e) => Input::LogFailed {
+                            reason: e.to_string(),
+                        },
+                    };
+                    let _ = events.send(input);
+                },
+            )
+            .map_err(|e| {
+                ServerError(format!(
+                    "cannot open the transaction log in {}: {e}",
+                    dirs.log_dir.display()
+                ))
+            })?
+        };
+        let stage = std::sync::Arc::new(std::sync::Mutex::new(Some(stage)));
+        core.set_log(Box::new(SharedStage(std::sync::Arc::clone(&stage))));
+        storage::spawn_autopurge(&dirs, config.snap_retain_count, config.purge_interval);
+        let mut snapshots = storage::Snapshotter::new(&dirs, &config);
         let listener = net::bind(&net)
             .await
             .map_err(|e| ServerError(format!("cannot listen on {listen}: {e}")))?;
@@ -240,18 +299,50 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
             }
             tracing::info!("shutting down");
         };
-        // Reports from other threads (the transaction log's) to the core.
-        let (_events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
-        net::serve(
+        let result = net::serve(
             listener,
             net,
-            move |input, out| core.handle(input, clock.now(), out),
+            move |input, out| {
+                if let Input::SnapshotDue { .. } = input {
+                    snapshots.start(core.tree(), core.committed_sessions());
+                } else {
+                    core.handle(input, clock.now(), out);
+                }
+                snapshots.work(core.tree());
+            },
             events_rx,
             shutdown,
         )
         .await
-        .map_err(ServerError)
+        .map_err(ServerError);
+        // What was acknowledged is durable already; let the stage finish
+        // what it has.
+        let stage = stage.lock().ok().and_then(|mut s| s.take());
+        if let Some(stage) = stage {
+            if let Err(e) = stage.shutdown() {
+                tracing::warn!("closing the transaction log: {e}");
+            }
+        }
+        result
     })
+}
+
+/// The log stage shared between the core (which appends) and the shutdown
+/// path (which closes it).
+struct SharedStage(std::sync::Arc<std::sync::Mutex<Option<txnlog::LogStage>>>);
+
+impl core::TxnSink for SharedStage {
+    fn append(&mut self, txn: &crate::txn::Txn) -> Result<(), String> {
+        match self.0.lock() {
+            Ok(guard) => match guard.as_ref() {
+                Some(stage) => stage
+                    .submit(txn)
+                    .map_err(|_| "the transaction log stage has stopped".to_string()),
+                None => Err("the transaction log is closed".to_string()),
+            },
+            Err(_) => Err("the transaction log is unusable".to_string()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -794,3 +794,71 @@ fn a_failed_log_stops_the_server() {
     });
     assert!(matches!(&out[..], [Output::Stop { reason }] if reason.contains("disk full")));
 }
+
+#[test]
+fn requests_pipelined_behind_the_handshake_keep_their_order_with_a_log() {
+    let mut h = Harness::new();
+    let appended = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    h.core
+        .set_log(Box::new(RecordingLog(std::sync::Arc::clone(&appended))));
+    let conn = 99;
+    h.input(Input::Accepted {
+        conn,
+        remote: "127.0.0.1:40001".parse().unwrap(),
+        local: None,
+    });
+    let connect = ConnectRequest {
+        protocol_version: 0,
+        last_zxid_seen: 0,
+        time_out: 30_000,
+        session_id: 0,
+        passwd: Some(Bytes::from_static(&[0; 16])),
+        read_only: false,
+    };
+    let frame = |xid: i32, op: i32, record: &dyn crate::proto::WriteRecord| {
+        let mut f = BytesMut::new();
+        RequestHeader { xid, r#type: op }.write_to(&mut f);
+        record.write_record(&mut f);
+        f.freeze()
+    };
+    // The handshake, a create and a read of what it creates, all at once.
+    let mut out = h.input(Input::Frame {
+        conn,
+        frame: Bytes::from(jute::Record::to_bytes(&connect)),
+    });
+    out.extend(h.input(Input::Frame {
+        conn,
+        frame: frame(1, op::CREATE, &create("/p", b"x", 0)),
+    }));
+    out.extend(h.input(Input::Frame {
+        conn,
+        frame: frame(
+            2,
+            op::GET_DATA,
+            &GetDataRequest {
+                path: Some("/p".into()),
+                watch: false,
+            },
+        ),
+    }));
+    assert!(
+        sent_to(&out, conn).is_empty(),
+        "nothing before the session is durable"
+    );
+    let mut out = h.input(Input::Durable { zxid: 1 });
+    out.extend(h.input(Input::Durable { zxid: 2 }));
+    let frames = sent_to(&out, conn);
+    assert_eq!(
+        frames.len(),
+        3,
+        "connect response, create, getData: {frames:?}"
+    );
+    let header =
+        |f: &Bytes| ReplyHeader::read_from(&mut Reader::new(&f[4..], Limits::default())).unwrap();
+    assert_eq!((header(&frames[1]).xid, header(&frames[1]).err), (1, 0));
+    assert_eq!(
+        (header(&frames[2]).xid, header(&frames[2]).err),
+        (2, 0),
+        "the read sees the create"
+    );
+}

@@ -1,0 +1,323 @@
+//! Durable storage around the core, in Java's layout: the data directories
+//! and their checks, restoring the tree at startup (the newest valid
+//! snapshot, then the transaction logs after it), the snapshot Java takes
+//! at every start, the transaction-log stage as the core's [`TxnSink`],
+//! fuzzy snapshots while serving, and autopurge.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::config::ServerConfig;
+use crate::proto::op;
+use crate::snapshot::{self, Durability, FuzzySnapshot, Step, WriteOptions};
+use crate::tree::DataTree;
+use crate::txn::{Txn, TxnBody};
+use crate::txnlog;
+
+use super::ServerError;
+
+/// `version-2` under each directory: where snapshots and logs live.
+#[derive(Debug, Clone)]
+pub struct DataDirs {
+    /// `dataDir/version-2`: snapshots (and `acceptedEpoch`/`currentEpoch`).
+    pub snap_dir: PathBuf,
+    /// `dataLogDir/version-2`: transaction logs.
+    pub log_dir: PathBuf,
+}
+
+/// Opens (creating, unless `zookeeper.datadir.autocreate=false`) the
+/// snapshot and log directories, and refuses a snapshot directory that
+/// holds logs or a log directory that holds snapshots when they are two
+/// directories, as Java's `FileTxnSnapLog` does: a sign that dataDir and
+/// dataLogDir point at another server's files.
+pub fn open_dirs(config: &ServerConfig) -> Result<DataDirs, ServerError> {
+    let autocreate = config.zookeeper.datadir_autocreate;
+    let dirs = DataDirs {
+        snap_dir: config.data_dir.join("version-2"),
+        log_dir: config.data_log_dir.join("version-2"),
+    };
+    for (dir, what) in [(&dirs.log_dir, "data"), (&dirs.snap_dir, "snap")] {
+        if !dir.exists() {
+            if !autocreate {
+                return Err(ServerError(format!(
+                    "missing {what} directory {}, automatic data directory creation is disabled \
+                     (zookeeper.datadir.autocreate is false); please create this directory manually",
+                    dir.display()
+                )));
+            }
+            std::fs::create_dir_all(dir).map_err(|e| {
+                ServerError(format!(
+                    "unable to create {what} directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        if !dir.is_dir() {
+            return Err(ServerError(format!("{} is not a directory", dir.display())));
+        }
+    }
+    if dirs.snap_dir != dirs.log_dir {
+        let names = |dir: &Path| -> Vec<String> {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if names(&dirs.log_dir)
+            .iter()
+            .any(|n| n.starts_with("snapshot."))
+        {
+            return Err(ServerError(
+                "log directory has snapshot files; check if dataLogDir and dataDir configuration \
+                 is correct"
+                    .into(),
+            ));
+        }
+        if names(&dirs.snap_dir).iter().any(|n| n.starts_with("log.")) {
+            return Err(ServerError(
+                "snapshot directory has log files; check if dataLogDir and dataDir \
+                 configuration is correct"
+                    .into(),
+            ));
+        }
+    }
+    Ok(dirs)
+}
+
+/// What was restored at startup.
+pub struct Restored {
+    pub tree: DataTree,
+    /// The committed sessions and their timeouts.
+    pub sessions: BTreeMap<i64, i32>,
+    /// The snapshot the tree started from, if any.
+    pub snapshot: Option<PathBuf>,
+    /// Transactions replayed from the logs.
+    pub txns_replayed: u64,
+}
+
+/// Restores the tree as Java does (`FileTxnSnapLog.restore`,
+/// `ZKDatabase.loadDataBase`, `ZooKeeperServer.loadData`): the newest
+/// valid snapshot (older ones if it is damaged), then every logged
+/// transaction after it; sessions that own ephemerals but are not in the
+/// restored session table lose them.
+pub fn restore(dirs: &DataDirs, config: &ServerConfig) -> Result<Restored, ServerError> {
+    let zk = &config.zookeeper;
+    let read_options = snapshot::ReadOptions::from_props(zk);
+    let loaded = snapshot::load_latest_snapshot(&dirs.snap_dir, &read_options)
+        .map_err(|e| ServerError(format!("cannot load a snapshot: {e}")))?;
+    let log_options = txnlog::ReadOptions::from_properties(zk);
+    let (mut tree, mut sessions, snapshot_path) = match loaded {
+        Some(loaded) => (loaded.tree, loaded.sessions, loaded.path),
+        None => {
+            let last_logged = txnlog::last_logged_zxid(&dirs.log_dir, log_options);
+            if last_logged != -1 && !zk.snapshot_trust_empty {
+                return Err(ServerError(
+                    "no snapshot found, but there are log entries; something is broken! \
+                     (zookeeper.snapshot.trust.empty=true allows this when upgrading from 3.4)"
+                        .into(),
+                ));
+            }
+            (
+                DataTree::new(crate::tree::TreeConfig::from(zk)),
+                BTreeMap::new(),
+                None,
+            )
+        }
+    };
+    // An `initialize` file makes an empty database trusted; without it and
+    // with db.autocreate=false, Java starts an empty database at zxid -1.
+    let initialize = config.data_dir.join("initialize");
+    let trust_empty = std::fs::remove_file(&initialize).is_ok() || zk.db_autocreate;
+    let mut txns_replayed = 0u64;
+    let from = tree.last_processed_zxid() + 1;
+    let iterator = txnlog::read_from(&dirs.log_dir, from, log_options)
+        .map_err(|e| ServerError(format!("cannot read the transaction log: {e}")))?;
+    for logged in iterator {
+        let logged =
+            logged.map_err(|e| ServerError(format!("cannot read the transaction log: {e}")))?;
+        replay(&mut tree, &mut sessions, &logged.txn);
+        txns_replayed += 1;
+    }
+    if snapshot_path.is_none() && txns_replayed == 0 && !trust_empty {
+        tracing::warn!("unexpected empty data tree, setting zxid to -1");
+        tree.set_last_processed_zxid(-1);
+    }
+    // Sessions that own ephemerals but were closed (or never committed).
+    let zxid = tree.last_processed_zxid();
+    let dead: Vec<i64> = tree
+        .all_ephemerals()
+        .map(|(session, _)| session)
+        .filter(|session| !sessions.contains_key(session))
+        .collect();
+    for session in dead {
+        let mut triggers = Vec::new();
+        tree.kill_session(session, zxid, None, &mut triggers);
+    }
+    Ok(Restored {
+        tree,
+        sessions,
+        snapshot: snapshot_path,
+        txns_replayed,
+    })
+}
+
+/// Applies one logged transaction during restore (Java's
+/// `processTransaction`): session creates and closes, then the tree.
+fn replay(tree: &mut DataTree, sessions: &mut BTreeMap<i64, i32>, txn: &Txn) {
+    match (&txn.body, txn.header.r#type) {
+        (TxnBody::CreateSession(body), _) => {
+            sessions.insert(txn.header.client_id, body.time_out);
+        }
+        (_, op::CLOSE_SESSION) => {
+            sessions.remove(&txn.header.client_id);
+        }
+        _ => {}
+    }
+    tree.apply(txn);
+}
+
+/// Writes the snapshot Java takes before serving (`loadData`'s
+/// `takeSnapshot`). rzk writes it atomically (temporary file, fsync,
+/// rename) and skips it when the snapshot it started from is already of
+/// this zxid, so a crash here can never damage the only good snapshot.
+pub fn startup_snapshot(
+    dirs: &DataDirs,
+    config: &ServerConfig,
+    restored: &Restored,
+) -> Result<Option<PathBuf>, ServerError> {
+    let zxid = restored.tree.last_processed_zxid();
+    if let Some(path) = &restored.snapshot {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let same = name
+            .as_deref()
+            .is_some_and(|n| snapshot::zxid_from_name(n, "snapshot") == zxid);
+        if same && restored.txns_replayed == 0 {
+            return Ok(None);
+        }
+    }
+    let options = WriteOptions::from_props(&config.zookeeper);
+    let written = snapshot::write_snapshot_file(
+        &dirs.snap_dir,
+        &restored.tree,
+        restored
+            .sessions
+            .iter()
+            .map(|(&id, &timeout)| (id, timeout)),
+        &options,
+        Durability::Atomic,
+    )
+    .map_err(|e| ServerError(format!("cannot write the startup snapshot: {e}")))?;
+    Ok(Some(written.path))
+}
+
+/// A fuzzy snapshot being written while the server serves: stepped between
+/// inputs, for a bounded time each.
+pub struct Snapshotter {
+    dir: PathBuf,
+    options: WriteOptions,
+    current: Option<FuzzySnapshot>,
+}
+
+/// How long one round of snapshot work may take before the core serves
+/// again.
+const SNAPSHOT_ROUND: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// The bytes serialized per step.
+const SNAPSHOT_STEP_BYTES: usize = 64 * 1024;
+
+impl Snapshotter {
+    pub fn new(dirs: &DataDirs, config: &ServerConfig) -> Self {
+        Snapshotter {
+            dir: dirs.snap_dir.clone(),
+            options: WriteOptions::from_props(&config.zookeeper),
+            current: None,
+        }
+    }
+
+    /// Starts a snapshot of `tree`, unless one is still being written
+    /// (Java: "Too busy to snap, skipping").
+    pub fn start(&mut self, tree: &DataTree, sessions: Vec<(i64, i32)>) {
+        if self.current.is_some() {
+            tracing::warn!("too busy to snap, skipping");
+            return;
+        }
+        match FuzzySnapshot::start(&self.dir, tree, sessions, &self.options, Durability::Plain) {
+            Ok(snapshot) => {
+                tracing::info!(
+                    "creating new snapshot {}",
+                    self.dir
+                        .join(snapshot::snapshot_file_name(
+                            snapshot.zxid(),
+                            self.options.compression
+                        ))
+                        .display()
+                );
+                self.current = Some(snapshot);
+            }
+            Err(e) => tracing::error!("cannot start a snapshot: {e}"),
+        }
+    }
+
+    /// Does a bounded amount of work on the snapshot in progress.
+    pub fn work(&mut self, tree: &DataTree) {
+        let Some(snapshot) = self.current.as_mut() else {
+            return;
+        };
+        let started = Instant::now();
+        while started.elapsed() < SNAPSHOT_ROUND {
+            match snapshot.step(tree, SNAPSHOT_STEP_BYTES) {
+                Step::Progress => {}
+                Step::Full | Step::Done => break,
+            }
+        }
+        if snapshot.is_written() {
+            if let Some(done) = self.current.take() {
+                match done.finish() {
+                    Ok(written) => tracing::info!(
+                        "snapshot {} written ({} bytes)",
+                        written.path.display(),
+                        written.uncompressed_bytes
+                    ),
+                    Err(e) => tracing::error!("the snapshot failed: {e}"),
+                }
+            }
+        }
+    }
+
+    /// True while a snapshot is being written.
+    pub fn busy(&self) -> bool {
+        self.current.is_some()
+    }
+}
+
+/// Java's `DatadirCleanupManager`: keep the newest `retain` snapshots and
+/// the logs they need, every `interval_hours` (from start).
+pub fn spawn_autopurge(dirs: &DataDirs, retain: i32, interval_hours: i32) {
+    if interval_hours <= 0 {
+        tracing::info!("purge task is not scheduled");
+        return;
+    }
+    let (log_dir, snap_dir) = (dirs.log_dir.clone(), dirs.snap_dir.clone());
+    let period = std::time::Duration::from_secs(3600 * interval_hours as u64);
+    tokio::spawn(async move {
+        let mut timer = tokio::time::interval(period);
+        loop {
+            timer.tick().await;
+            let (log_dir, snap_dir) = (log_dir.clone(), snap_dir.clone());
+            let result = tokio::task::spawn_blocking(move || {
+                txnlog::purge::purge(&log_dir, &snap_dir, retain)
+            })
+            .await;
+            match result {
+                Ok(Ok(removed)) => tracing::info!("purge task removed {} files", removed.len()),
+                Ok(Err(e)) => tracing::warn!("purge task failed: {e}"),
+                Err(e) => tracing::warn!("purge task failed: {e}"),
+            }
+        }
+    });
+}
