@@ -122,6 +122,9 @@ pub(super) struct Conn {
     pub(super) timeout: i32,
     sent_read_only: bool,
     pub(super) auth: AuthIds,
+    /// `auth` in Java's iteration order, as ACL checks take it (kept in
+    /// step with `auth`, which only grows with addAuth).
+    pub(super) auth_list: Arc<[Id]>,
     /// Requests that wait behind a write of this connection that is in
     /// flight, in arrival order.
     waiting: VecDeque<Waiting>,
@@ -355,6 +358,7 @@ impl Core {
                 session_id: 0,
                 timeout: 0,
                 sent_read_only: false,
+                auth_list: AuthIds::for_connection(&host).to_vec().into(),
                 auth: AuthIds::for_connection(&host),
                 waiting: VecDeque::new(),
                 pending_frames: VecDeque::new(),
@@ -638,6 +642,7 @@ impl Core {
                     for id in ids {
                         c.auth.add(id);
                     }
+                    c.auth_list = c.auth.to_vec().into();
                 }
                 let frame = reply_frame(xid, 0, 0, None);
                 self.send(conn, frame, out);
@@ -677,11 +682,10 @@ impl Core {
         now: Now,
         out: &mut Vec<Output>,
     ) {
-        let auth: Vec<Id> = self
+        let auth: Arc<[Id]> = self
             .conns
             .get(&conn)
-            .map(|c| c.auth.to_vec())
-            .unwrap_or_default();
+            .map_or_else(|| Arc::from(Vec::new()), |c| Arc::clone(&c.auth_list));
         let txn = if header.r#type == op::SYNC {
             None
         } else if header.r#type == op::CLOSE_SESSION {
@@ -991,7 +995,7 @@ impl Core {
                             auth.check_acl(
                                 acl,
                                 crate::proto::codes::perms::READ,
-                                &c.auth.to_vec(),
+                                &c.auth_list,
                                 skip_acl,
                             )
                             .is_ok()

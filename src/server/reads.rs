@@ -94,11 +94,8 @@ pub(super) fn read_reply(
 }
 
 /// The auth ids of a connection.
-fn auth_of(core: &Core, conn: ConnId) -> Vec<jute::data::Id> {
-    core.conns
-        .get(&conn)
-        .map(|c| c.auth.to_vec())
-        .unwrap_or_default()
+fn auth_of(core: &Core, conn: ConnId) -> &[jute::data::Id] {
+    core.conns.get(&conn).map_or(&[], |c| &c.auth_list)
 }
 
 fn check_acl(
@@ -108,7 +105,7 @@ fn check_acl(
     perm: i32,
 ) -> Result<(), ErrorCode> {
     core.auth
-        .check_acl(acl, perm, &auth_of(core, conn), core.settings.skip_acl)
+        .check_acl(acl, perm, auth_of(core, conn), core.settings.skip_acl)
 }
 
 fn exists(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
@@ -325,7 +322,7 @@ fn remove_watches(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
 }
 
 fn who_am_i(core: &mut Core, conn: ConnId) -> ReadResult {
-    let ids = auth_of(core, conn);
+    let ids = auth_of(core, conn).to_vec();
     Ok(body_of(&WhoAmIResponse {
         client_info: Some(core.auth.who_am_i(&ids)),
     }))
