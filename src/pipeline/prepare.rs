@@ -29,21 +29,12 @@ use super::paths::{is_valid_path, parent_of};
 use crate::proto::codes::perms;
 use crate::proto::multi::{decode_multi, MultiOp};
 use crate::proto::{op, ErrorCode};
+use crate::session::CONTAINER_EPHEMERAL_OWNER;
+use crate::tree::{new_stat, EphemeralType, OwnerEncoding};
 use crate::txn::{header, Txn, TxnBody};
 
 /// The digest format version written in every `TxnDigest`.
 pub const DIGEST_VERSION: i32 = 2;
-
-/// The largest TTL: 40 bits of milliseconds.
-pub const MAX_TTL: i64 = 0xFF_FFFF_FFFF;
-
-/// The `ephemeralOwner` of a container node.
-pub const CONTAINER_OWNER: i64 = i64::MIN;
-
-/// The `ephemeralOwner` of a TTL node with this TTL.
-pub fn ttl_owner(ttl: i64) -> i64 {
-    (0xFFi64 << 56) | ttl
-}
 
 /// What the prepare stage needs to know about a node.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +77,9 @@ pub trait PrepContext {
 #[derive(Debug, Clone)]
 pub struct PrepSettings {
     pub digest_enabled: bool,
-    pub extended_types_enabled: bool,
+    /// How `ephemeralOwner` values are read (`extendedTypesEnabled`,
+    /// `emulate353TTLNodes`), as the tree reads them.
+    pub owners: OwnerEncoding,
     pub close_session_txn_enabled: bool,
     pub reconfig_enabled: bool,
     pub limits: Limits,
@@ -329,7 +322,7 @@ impl Prepare {
             return Err(ErrorCode::NotEmpty);
         }
         let owner = node.stat.as_ref().map_or(0, |s| s.ephemeral_owner);
-        if is_normal_ephemeral(owner, self.settings.extended_types_enabled) {
+        if EphemeralType::of(owner, self.settings.owners) == EphemeralType::Normal {
             return Err(ErrorCode::BadVersion);
         }
         let mut parent = self.record(ctx, &parent_path)?.duplicate(zxid);
@@ -711,11 +704,11 @@ impl Prepare {
     ) -> OpResult<(TxnBody, Option<TxnDigest>)> {
         let mode = CreateMode::from_flags(args.flags).ok_or(ErrorCode::BadArguments)?;
         // validateCreateRequest
-        if mode.is_ttl() && !self.settings.extended_types_enabled {
+        if mode.is_ttl() && !self.settings.owners.extended_types_enabled {
             return Err(ErrorCode::Unimplemented);
         }
         if mode.is_ttl() {
-            if args.ttl <= 0 || args.ttl > MAX_TTL {
+            if EphemeralType::ttl_owner(args.ttl).is_none() {
                 return Err(ErrorCode::BadArguments);
             }
         } else if args.ttl >= 0 || op_code == op::CREATE_TTL {
@@ -746,10 +739,8 @@ impl Prepare {
         if self.record(ctx, &path).is_ok() {
             return Err(ErrorCode::NodeExists);
         }
-        let ephemeral_parent = is_normal_ephemeral(
-            parent_stat.ephemeral_owner,
-            self.settings.extended_types_enabled,
-        );
+        let ephemeral_parent = EphemeralType::of(parent_stat.ephemeral_owner, self.settings.owners)
+            == EphemeralType::Normal;
         if ephemeral_parent {
             return Err(ErrorCode::NoChildrenForEphemerals);
         }
@@ -785,15 +776,15 @@ impl Prepare {
             }
         };
         let owner = if mode == CreateMode::Container {
-            CONTAINER_OWNER
+            CONTAINER_EPHEMERAL_OWNER
         } else if mode.is_ttl() {
-            ttl_owner(args.ttl)
+            EphemeralType::ttl_owner(args.ttl).unwrap_or(0)
         } else if mode.is_ephemeral() {
             request.session_id
         } else {
             0
         };
-        let stat = create_stat(zxid, request.time, owner);
+        let stat = new_stat(zxid, request.time, owner);
         let mut parent = parent.duplicate(zxid);
         parent.child_count += 1;
         if let Some(s) = parent.stat.as_mut() {
@@ -1045,30 +1036,6 @@ impl CreateMode {
             self,
             CreateMode::PersistentWithTtl | CreateMode::PersistentSequentialWithTtl
         )
-    }
-}
-
-/// True if `owner` is a session (a NORMAL ephemeral): not 0, not the
-/// container marker, and — only when extended types are enabled — not a
-/// TTL (top byte 0xFF), as Java's `EphemeralType.get` decides.
-pub fn is_normal_ephemeral(owner: i64, extended_types_enabled: bool) -> bool {
-    owner != 0
-        && owner != CONTAINER_OWNER
-        && !(extended_types_enabled && (owner >> 56) as u8 == 0xFF)
-}
-
-/// A fresh node's stat (Java's `DataTree.createStat`).
-pub fn create_stat(zxid: i64, time: i64, ephemeral_owner: i64) -> StatPersisted {
-    StatPersisted {
-        czxid: zxid,
-        mzxid: zxid,
-        ctime: time,
-        mtime: time,
-        version: 0,
-        cversion: 0,
-        aversion: 0,
-        ephemeral_owner,
-        pzxid: zxid,
     }
 }
 

@@ -97,7 +97,10 @@ pub fn core_settings(config: &ServerConfig) -> CoreSettings {
         enforce_quota: zk.enforce_quota,
         prep: PrepSettings {
             digest_enabled: zk.digest_enabled,
-            extended_types_enabled: zk.extended_types_enabled,
+            owners: crate::tree::OwnerEncoding {
+                extended_types_enabled: zk.extended_types_enabled,
+                emulate_353_ttl_nodes: zk.emulate_353_ttl_nodes,
+            },
             close_session_txn_enabled: zk.close_session_txn_enabled,
             reconfig_enabled: config.reconfig_enabled,
             limits,

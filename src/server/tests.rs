@@ -33,7 +33,10 @@ fn settings() -> CoreSettings {
         enforce_quota: false,
         prep: PrepSettings {
             digest_enabled: true,
-            extended_types_enabled: true,
+            owners: crate::tree::OwnerEncoding {
+                extended_types_enabled: true,
+                emulate_353_ttl_nodes: false,
+            },
             close_session_txn_enabled: true,
             reconfig_enabled: false,
             limits,

@@ -39,7 +39,8 @@ pub use digest::{
 };
 pub use load::{LoadError, TreeLoader};
 pub use node::{
-    ChildSet, Children, EphemeralType, Node, OwnerEncoding, CONTAINER_EPHEMERAL_OWNER, MAX_TTL_MS,
+    new_stat, ChildSet, Children, EphemeralType, Node, OwnerEncoding, CONTAINER_EPHEMERAL_OWNER,
+    MAX_TTL_MS,
 };
 pub use quota::{
     limit_path, stat_path, PathTrie, StatsTrack, StatsTrackError, LIMIT_NODE, QUOTA_PATH,

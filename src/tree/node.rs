@@ -224,7 +224,7 @@ impl Node {
 }
 
 /// A fresh node's stat (`DataTree.createStat`).
-pub(crate) fn new_stat(zxid: i64, time: i64, ephemeral_owner: i64) -> StatPersisted {
+pub fn new_stat(zxid: i64, time: i64, ephemeral_owner: i64) -> StatPersisted {
     StatPersisted {
         czxid: zxid,
         mzxid: zxid,

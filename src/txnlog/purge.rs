@@ -14,8 +14,8 @@
 //! `"/"` seal).
 
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::format::{zxid_from_name, LOG_FILE_PREFIX, SNAPSHOT_FILE_PREFIX};
@@ -23,72 +23,8 @@ use super::format::{zxid_from_name, LOG_FILE_PREFIX, SNAPSHOT_FILE_PREFIX};
 /// The smallest count `PurgeTxnLog` accepts.
 pub const MIN_RETAIN_COUNT: i32 = 3;
 
-/// How a snapshot file is compressed, from its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SnapshotFormat {
-    /// No compression (Java's `CHECKED` stream).
-    Plain,
-    /// `.gz`
-    Gzip,
-    /// `.snappy` (snappy-java's stream format)
-    Snappy,
-}
-
-impl SnapshotFormat {
-    /// Java's `SnapStream.getStreamMode(fileName)`: the last extension.
-    pub fn from_name(name: &str) -> SnapshotFormat {
-        let parts = crate::config::java::split(name, '.');
-        if parts.len() > 1 {
-            let ext = parts[parts.len() - 1];
-            if ext.eq_ignore_ascii_case("gz") {
-                return SnapshotFormat::Gzip;
-            }
-            if ext.eq_ignore_ascii_case("snappy") {
-                return SnapshotFormat::Snappy;
-            }
-        }
-        SnapshotFormat::Plain
-    }
-}
-
-/// snappy-java's stream magic.
-const SNAPPY_MAGIC: [u8; 8] = [0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0];
-
-/// Java's `SnapStream.isValidSnapshot`.
-pub fn is_valid_snapshot(path: &Path) -> io::Result<bool> {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return Ok(false);
-    };
-    if zxid_from_name(name, SNAPSHOT_FILE_PREFIX) == -1 {
-        return Ok(false);
-    }
-    let mut file = File::open(path)?;
-    let starts_with = |file: &mut File, magic: &[u8]| -> io::Result<bool> {
-        let mut buf = vec![0u8; magic.len()];
-        let mut filled = 0;
-        while filled < buf.len() {
-            match file.read(&mut buf[filled..])? {
-                0 => break,
-                n => filled += n,
-            }
-        }
-        Ok(filled == magic.len() && buf == magic)
-    };
-    match SnapshotFormat::from_name(name) {
-        SnapshotFormat::Gzip => starts_with(&mut file, &[0x1f, 0x8b]),
-        SnapshotFormat::Snappy => starts_with(&mut file, &SNAPPY_MAGIC),
-        SnapshotFormat::Plain => {
-            let len = file.metadata()?.len();
-            if len < 10 {
-                return Ok(false);
-            }
-            file.seek(SeekFrom::Start(len - 5))?;
-            let mut tail = [0u8; 5];
-            file.read_exact(&mut tail)?;
-            Ok(tail == [0, 0, 0, 1, b'/'])
-        }
-    }
-}
+/// Java's `SnapStream.isValidSnapshot` (the snapshot module's check).
+pub use crate::snapshot::is_valid_snapshot;
 
 /// The names of the regular files in `dir` (none if it does not exist).
 fn file_names(dir: &Path) -> io::Result<Vec<String>> {
@@ -282,30 +218,6 @@ pub fn purge(log_dir: &Path, snap_dir: &Path, count: i32) -> Result<Vec<Removed>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_by_last_extension() {
-        assert_eq!(
-            SnapshotFormat::from_name("snapshot.1"),
-            SnapshotFormat::Plain
-        );
-        assert_eq!(
-            SnapshotFormat::from_name("snapshot.1.gz"),
-            SnapshotFormat::Gzip
-        );
-        assert_eq!(
-            SnapshotFormat::from_name("snapshot.1.GZ"),
-            SnapshotFormat::Gzip
-        );
-        assert_eq!(
-            SnapshotFormat::from_name("snapshot.1.snappy"),
-            SnapshotFormat::Snappy
-        );
-        assert_eq!(
-            SnapshotFormat::from_name("snapshot.1.gz.bak"),
-            SnapshotFormat::Plain
-        );
-    }
 
     #[test]
     fn logs_needed_after_a_snapshot() {
