@@ -372,18 +372,7 @@ impl Prepare {
             if request.op == op::CREATE_SESSION {
                 // Java makes createSession's txn header (with the next
                 // zxid) before it reads the body: the failure uses a zxid.
-                let zxid = self.next_zxid();
-                return Prepared::Txn(Txn {
-                    header: header(
-                        request.session_id,
-                        request.cxid,
-                        zxid,
-                        request.time,
-                        op::ERROR,
-                    ),
-                    body: TxnBody::error(ErrorCode::MarshallingError.code()),
-                    digest: self.current_digest(ctx),
-                });
+                return Prepared::Txn(self.marshalling_error(ctx, request));
             }
             return Prepared::Malformed;
         };
@@ -413,39 +402,34 @@ impl Prepare {
         Prepared::Txn(txn)
     }
 
+    /// A request Java failed to decode after it had made the txn header:
+    /// an error transaction with the next zxid.
+    fn marshalling_error(&mut self, ctx: &impl PrepContext, request: &WriteRequest<'_>) -> Txn {
+        let zxid = self.next_zxid();
+        Txn {
+            header: header(
+                request.session_id,
+                request.cxid,
+                zxid,
+                request.time,
+                op::ERROR,
+            ),
+            body: TxnBody::error(ErrorCode::MarshallingError.code()),
+            digest: self.current_digest(ctx),
+        }
+    }
+
     fn multi(&mut self, ctx: &mut impl PrepContext, request: &WriteRequest<'_>) -> Prepared {
         let ops = match decode_multi(request.body, self.settings.limits) {
             // Java takes the multi's zxid, then dereferences every op's
             // path to save the pending changes: a null path fails the
             // whole request as malformed, with that zxid.
             Ok(ops) if ops.iter().any(|o| o.path().is_none()) => {
-                let zxid = self.next_zxid();
-                return Prepared::Txn(Txn {
-                    header: header(
-                        request.session_id,
-                        request.cxid,
-                        zxid,
-                        request.time,
-                        op::ERROR,
-                    ),
-                    body: TxnBody::error(ErrorCode::MarshallingError.code()),
-                    digest: self.current_digest(ctx),
-                });
+                return Prepared::Txn(self.marshalling_error(ctx, request));
             }
             Ok(ops) => ops,
             Err(e) if e.consumes_zxid() => {
-                let zxid = self.next_zxid();
-                return Prepared::Txn(Txn {
-                    header: header(
-                        request.session_id,
-                        request.cxid,
-                        zxid,
-                        request.time,
-                        op::ERROR,
-                    ),
-                    body: TxnBody::error(ErrorCode::MarshallingError.code()),
-                    digest: self.current_digest(ctx),
-                });
+                return Prepared::Txn(self.marshalling_error(ctx, request));
             }
             Err(_) => return Prepared::Malformed,
         };
