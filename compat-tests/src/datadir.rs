@@ -92,7 +92,7 @@ pub fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
         let copied = if kind.is_dir() {
             copy_dir(&entry.path(), &target)
         } else {
-            fs::copy(entry.path(), &target).map(|_| ())
+            copy_sparse(&entry.path(), &target)
         };
         match copied {
             Ok(()) => {}
@@ -101,6 +101,38 @@ pub fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Copies a file, leaving its holes holes: a log file is 64 MiB of
+/// mostly unwritten preallocation, which a plain copy would write out.
+fn copy_sparse(from: &Path, to: &Path) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    use std::os::unix::io::AsRawFd;
+    let src = fs::File::open(from)?;
+    let len = src.metadata()?.len();
+    let dst = fs::File::create(to)?;
+    let fd = src.as_raw_fd();
+    let mut pos: i64 = 0;
+    let mut buf = vec![0u8; 1 << 20];
+    while (pos as u64) < len {
+        // SAFETY: lseek on a file descriptor we own; no memory is passed.
+        let data = unsafe { libc::lseek(fd, pos, libc::SEEK_DATA) };
+        if data < 0 {
+            break; // ENXIO: only a hole is left
+        }
+        // SAFETY: as above.
+        let hole = unsafe { libc::lseek(fd, data, libc::SEEK_HOLE) };
+        let end = if hole < 0 { len as i64 } else { hole };
+        let mut at = data;
+        while at < end {
+            let n = ((end - at) as usize).min(buf.len());
+            src.read_exact_at(&mut buf[..n], at as u64)?;
+            dst.write_all_at(&buf[..n], at as u64)?;
+            at += n as i64;
+        }
+        pos = end;
+    }
+    dst.set_len(len)
 }
 
 /// One invocation of a Java file tool.

@@ -17,19 +17,20 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use jute::proto::{Create2Response, SetDataResponse};
+use jute::proto::{Create2Response, DeleteRequest, SetDataResponse};
 use rzk::proto::op;
+use rzk::snapshot::{load_snapshot_file, ReadOptions as SnapshotReadOptions};
 use rzk::txnlog::reader::{LogFileReader, ReadOptions, RecordRead};
 use rzk_compat_tests::datadir;
 use rzk_compat_tests::raw_client::PATIENCE;
 use rzk_compat_tests::zk_client::{
     assert_same_tree, create_request, decode_reply, dump_server, set_data_request, TreeDump,
-    ZkClient,
+    ZkClient, ZkError,
 };
 use rzk_compat_tests::{
     deps, java, JavaVersion, RzkServer, ServerHandle, ServerKind, ServerOptions,
@@ -49,6 +50,7 @@ fn seed() -> u64 {
 enum Write {
     Create { path: String, data: Vec<u8> },
     Set { path: String, data: Vec<u8> },
+    Delete { path: String },
 }
 
 /// A write whose reply came back, with the zxid the reply gave it.
@@ -84,6 +86,13 @@ fn load_client(
                     Write::Set { path, data } => {
                         zk.send(op::SET_DATA, &set_data_request(path, data))
                     }
+                    Write::Delete { path } => zk.send(
+                        op::DELETE,
+                        &DeleteRequest {
+                            path: Some(path.clone()),
+                            version: -1,
+                        },
+                    ),
                 };
                 if sent.is_err() {
                     break 'run;
@@ -103,6 +112,10 @@ fn load_client(
                 Write::Set { .. } => {
                     decode_reply::<SetDataResponse>(&reply).map(|(_, r)| r.stat.mzxid)
                 }
+                Write::Delete { .. } => match reply.header.err {
+                    0 => Ok(reply.header.zxid),
+                    code => Err(ZkError::Code(code)),
+                },
             }
             .unwrap_or_else(|e| panic!("{write:?} failed: {e}"));
             assert_eq!(reply.header.zxid, zxid, "{write:?}");
@@ -115,45 +128,53 @@ fn load_client(
     })
 }
 
-/// Every acknowledged write is in `tree`: each create with its data and
-/// zxid; each setData node holds its last acknowledged value or a later
-/// one.
+/// Every acknowledged write is in `tree`: for each path, in zxid order,
+/// the last acknowledged write holds (or a later one that was not
+/// acknowledged): a delete left no node; a create left the node with its
+/// zxid, and with its data unless changed since; a setData left its data
+/// or later data.
 #[track_caller]
 fn verify(tree: &TreeDump, acks: &[Ack], context: &str) {
-    let mut last_set: BTreeMap<&str, (i64, &[u8])> = BTreeMap::new();
+    let mut by_path: BTreeMap<&str, Vec<&Ack>> = BTreeMap::new();
     for ack in acks {
-        match &ack.write {
-            Write::Create { path, data } => {
-                let node = tree.get(path).unwrap_or_else(|| {
-                    panic!(
-                        "{context}: acknowledged {path} (zxid {:#x}) is lost",
-                        ack.zxid
-                    )
-                });
-                let stat = node.stat().expect("readable");
-                assert_eq!(stat.czxid, ack.zxid, "{context}: {path}");
-                if stat.mzxid == stat.czxid {
-                    assert_eq!(node.bytes(), Some(&data[..]), "{context}: {path}");
-                }
-            }
-            Write::Set { path, data } => {
-                let entry = last_set.entry(path).or_insert((ack.zxid, data));
-                if ack.zxid > entry.0 {
-                    *entry = (ack.zxid, data);
-                }
-            }
-        }
+        let path = match &ack.write {
+            Write::Create { path, .. } | Write::Set { path, .. } | Write::Delete { path } => path,
+        };
+        by_path.entry(path).or_default().push(ack);
     }
-    for (path, (zxid, data)) in last_set {
-        let node = tree.get(path).expect("a setData node");
+    for (path, mut acks) in by_path {
+        acks.sort_by_key(|a| a.zxid);
+        let last = acks.last().expect("an ack");
+        if let Write::Delete { .. } = last.write {
+            assert!(tree.get(path).is_none(), "{context}: deleted {path} is back");
+            continue;
+        }
+        let node = tree.get(path).unwrap_or_else(|| {
+            panic!("{context}: acknowledged {path} (zxid {:#x}) is lost", last.zxid)
+        });
         let stat = node.stat().expect("readable");
+        let since_delete = acks
+            .iter()
+            .rposition(|a| matches!(a.write, Write::Delete { .. }))
+            .map_or(0, |i| i + 1);
+        if let Some(create) = acks[since_delete..]
+            .iter()
+            .rev()
+            .find(|a| matches!(a.write, Write::Create { .. }))
+        {
+            assert_eq!(stat.czxid, create.zxid, "{context}: {path}");
+        }
+        let (zxid, data) = match &last.write {
+            Write::Create { data, .. } | Write::Set { data, .. } => (last.zxid, data),
+            Write::Delete { .. } => unreachable!(),
+        };
         assert!(
             stat.mzxid >= zxid,
-            "{context}: {path} is at {:#x}, before the acknowledged setData {zxid:#x}",
+            "{context}: {path} is at {:#x}, before the acknowledged {zxid:#x}",
             stat.mzxid
         );
         if stat.mzxid == zxid {
-            assert_eq!(node.bytes(), Some(data), "{context}: {path}");
+            assert_eq!(node.bytes(), Some(&data[..]), "{context}: {path}");
         }
     }
 }
@@ -684,4 +705,150 @@ fn replies_wait_for_fdatasync() {
         }
     }
     assert!(rolled > 0, "snapCount=20 rolls the log during the test");
+}
+
+// ----- fuzzy snapshots ------------------------------------------------------------------
+
+/// Runs `writes` split over pipelined clients (one per list) to the end;
+/// returns every acknowledgement.
+fn run_load(port: u16, lists: Vec<Vec<Write>>, window: usize) -> Vec<Ack> {
+    let (tx, rx) = mpsc::channel();
+    let threads: Vec<_> = lists
+        .into_iter()
+        .map(|writes| load_client(port, writes, window, tx.clone()))
+        .collect();
+    drop(tx);
+    let acks: Vec<Ack> = rx.iter().collect();
+    for thread in threads {
+        thread.join().expect("a client failed");
+    }
+    acks
+}
+
+/// Snapshots written while the tree changes under them (the walk takes
+/// many rounds of a big tree, and three clients keep creating, changing
+/// and deleting nodes meanwhile) restore to the same tree in rzk and in
+/// Java 3.9.5, each replaying the logs over the fuzzy snapshot; neither
+/// finds a digest mismatch (Java compares the snapshot's digest trailer
+/// when its replay reaches the trailer's zxid, and every txn's digest after).
+#[test]
+fn fuzzy_snapshots_restore_in_java() {
+    const GROUPS: usize = 30;
+    const PER_GROUP: usize = 400;
+    let opts = ServerOptions::with_cfg(&["snapCount=800"]);
+    let mut server = RzkServer::start(opts.clone());
+    let port = server.client_port();
+    let data = |tag: &str| -> Vec<u8> {
+        let mut d = tag.as_bytes().to_vec();
+        d.resize(120, b'.');
+        d
+    };
+    let mut setup = ZkClient::connect(port, 30_000).expect("connect");
+    setup.create("/f", b"").expect("create");
+    for g in 0..GROUPS {
+        setup.create(&format!("/f/g{g:02}"), b"").expect("create");
+    }
+    setup.close_session().expect("close");
+    // The big tree, from 3 clients.
+    let fill: Vec<Vec<Write>> = (0..3)
+        .map(|c| {
+            (0..GROUPS)
+                .filter(|g| g % 3 == c)
+                .flat_map(|g| {
+                    (0..PER_GROUP).map(move |i| Write::Create {
+                        path: format!("/f/g{g:02}/n{i:04}"),
+                        data: Vec::new(),
+                    })
+                })
+                .map(|w| match w {
+                    Write::Create { path, .. } => Write::Create {
+                        data: data(&path),
+                        path,
+                    },
+                    w => w,
+                })
+                .collect()
+        })
+        .collect();
+    let mut acks = run_load(port, fill, 64);
+    assert_eq!(acks.len(), GROUPS * PER_GROUP);
+    // Changes all over the tree: client c deletes in its groups, changes
+    // in others, creates new nodes everywhere.
+    let mut rng = fastrand::Rng::with_seed(seed());
+    let churn: Vec<Vec<Write>> = (0..3)
+        .map(|c| {
+            (0..1500)
+                .map(|k| {
+                    let g = rng.usize(0..GROUPS / 3) * 3 + c;
+                    let i = rng.usize(0..PER_GROUP);
+                    match k % 3 {
+                        // Each once: nodes 0..50 of the client's groups.
+                        0 => Write::Delete {
+                            path: format!(
+                                "/f/g{:02}/n{:04}",
+                                (k / 3) % (GROUPS / 3) * 3 + c,
+                                (k / 3) / (GROUPS / 3)
+                            ),
+                        },
+                        // Nodes 300..400, which nobody deletes.
+
+                        1 => Write::Set {
+                            path: format!("/f/g{:02}/n{:04}", (g + 1) % GROUPS, PER_GROUP - 1 - i % 100),
+                            data: data(&format!("set-{c}-{k}")),
+                        },
+                        _ => Write::Create {
+                            path: format!("/f/g{g:02}/new-{c}-{k:05}"),
+                            data: data(&format!("new-{c}-{k}")),
+                        },
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    acks.extend(run_load(port, churn, 64));
+    let tree = dump_server(port);
+    verify(&tree, &acks, "the final tree");
+    server.stop();
+
+    // The snapshots whose digest trailer is of a later zxid than their
+    // name: txns were applied while they were written.
+    let dir = server.version_dir();
+    let mut fuzzy: Vec<(i64, PathBuf)> = datadir::snapshot_files(&dir)
+        .into_iter()
+        .filter_map(|path| {
+            let loaded = load_snapshot_file(&path, &SnapshotReadOptions::default()).ok()?;
+            let digest = loaded.trailers.digest?;
+            (digest.zxid > loaded.zxid).then(|| (digest.zxid - loaded.zxid, path))
+        })
+        .collect();
+    fuzzy.sort();
+    assert!(!fuzzy.is_empty(), "no snapshot was written while txns were applied");
+    eprintln!(
+        "fuzzy snapshots (txns applied while writing, file): {:?}",
+        fuzzy.iter().map(|(n, p)| (n, p.file_name().unwrap())).collect::<Vec<_>>()
+    );
+    for (_, snapshot) in fuzzy.iter().rev().take(2) {
+        let zxid = datadir::zxid_of(snapshot).expect("zxid");
+        for kind in [ServerKind::Rzk, ServerKind::Java(JavaVersion::V3_9_5)] {
+            // Only this snapshot and older ones: restore starts from it.
+            let copy = tempfile::tempdir().expect("tempdir");
+            datadir::copy_dir(&server.data_dir(), copy.path()).expect("copy");
+            for newer in datadir::snapshot_files(&copy.path().join("version-2")) {
+                if datadir::zxid_of(&newer).expect("zxid") > zxid {
+                    fs::remove_file(newer).expect("rm");
+                }
+            }
+            let mut other = ServerHandle::unstarted(kind, opts.clone().data_dir(copy.path()));
+            other.start();
+            let context = format!("{kind} from {}", snapshot.display());
+            assert!(
+                other
+                    .log_text()
+                    .contains(&snapshot.file_name().unwrap().to_string_lossy().into_owned()),
+                "{context}: it read that snapshot"
+            );
+            assert_eq!(other.mntr_value("digest_mismatches_count"), "0", "{context}");
+            assert_same_tree(&tree, &dump_server(other.client_port()), &context);
+        }
+    }
 }

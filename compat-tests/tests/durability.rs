@@ -708,3 +708,90 @@ fn sessions_from_java_in_rzk() {
         false,
     );
 }
+
+// ----- more takeovers ----------------------------------------------------------------------
+
+/// Creates `count` nodes `/<prefix>NNNN` with a client of our own (no
+/// JVM), each with its own data.
+fn quick_writes(server: &ServerHandle, prefix: &str, count: usize) {
+    let mut zk = ZkClient::connect(server.client_port(), 30_000).expect("connect");
+    for i in 0..count {
+        zk.create(&format!("/{prefix}{i:04}"), format!("{prefix}-{i}").as_bytes())
+            .expect("create");
+    }
+    zk.set_data(&format!("/{prefix}0000"), b"changed")
+        .expect("setData");
+    zk.close_session().expect("close");
+}
+
+/// Servers take turns with a different snapshot compression each: every
+/// one reads the others' snapshots (whatever its own setting) and writes
+/// its own kind.
+#[test]
+fn compression_changes_between_servers() {
+    let turns = [
+        (ServerKind::Rzk, "gz"),
+        (ServerKind::Java(JavaVersion::V3_9_5), "snappy"),
+        (ServerKind::Rzk, ""),
+        (ServerKind::Java(JavaVersion::V3_8_0), "gz"),
+        (ServerKind::Rzk, "snappy"),
+    ];
+    let owner = ServerHandle::unstarted(ServerKind::Rzk, options(""));
+    let data = owner.data_dir();
+    let mut expected: Option<TreeDump> = None;
+    for (turn, (kind, compression)) in turns.into_iter().enumerate() {
+        let mut server = ServerHandle::unstarted(kind, options(compression).data_dir(&data));
+        server.start();
+        let context = format!("turn {turn}: {kind} with compression {compression:?}");
+        if let Some(expected) = &expected {
+            assert_same_tree(expected, &served(&server), &context);
+        }
+        quick_writes(&server, &format!("t{turn}-"), 40);
+        expected = Some(served(&server));
+        server.stop();
+        // Its own snapshots carry its own extension.
+        let newest = newest_snapshot(&server.version_dir());
+        let name = newest.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            name.splitn(3, '.').nth(2).unwrap_or(""),
+            compression,
+            "{context}: {name}"
+        );
+    }
+    drop(owner);
+}
+
+/// dataLogDir apart from dataDir: rzk keeps its logs there and its
+/// snapshots in dataDir, as Java does, and each takes over the other's.
+#[test]
+fn separate_data_log_dir_both_ways() {
+    let owner = ServerHandle::unstarted(ServerKind::Rzk, options(""));
+    let data = owner.data_dir();
+    let logs = owner.dir().join("datalog");
+    let opts = options("")
+        .cfg(format!("dataLogDir={}", logs.display()))
+        .data_dir(&data);
+    let mut expected: Option<TreeDump> = None;
+    for (turn, kind) in [
+        ServerKind::Rzk,
+        ServerKind::Java(JavaVersion::V3_9_5),
+        ServerKind::Rzk,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut server = ServerHandle::unstarted(kind, opts.clone());
+        server.start();
+        if let Some(expected) = &expected {
+            assert_same_tree(expected, &served(&server), &format!("turn {turn}: {kind}"));
+        }
+        quick_writes(&server, &format!("d{turn}-"), 45);
+        expected = Some(served(&server));
+        server.stop();
+        let (snap_dir, log_dir) = (data.join("version-2"), logs.join("version-2"));
+        assert!(datadir::log_files(&snap_dir).is_empty(), "turn {turn}");
+        assert!(datadir::snapshot_files(&log_dir).is_empty(), "turn {turn}");
+        assert!(datadir::log_files(&log_dir).len() >= 2 * (turn + 1), "turn {turn}");
+    }
+    drop(owner);
+}
