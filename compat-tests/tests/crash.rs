@@ -146,11 +146,17 @@ fn verify(tree: &TreeDump, acks: &[Ack], context: &str) {
         acks.sort_by_key(|a| a.zxid);
         let last = acks.last().expect("an ack");
         if let Write::Delete { .. } = last.write {
-            assert!(tree.get(path).is_none(), "{context}: deleted {path} is back");
+            assert!(
+                tree.get(path).is_none(),
+                "{context}: deleted {path} is back"
+            );
             continue;
         }
         let node = tree.get(path).unwrap_or_else(|| {
-            panic!("{context}: acknowledged {path} (zxid {:#x}) is lost", last.zxid)
+            panic!(
+                "{context}: acknowledged {path} (zxid {:#x}) is lost",
+                last.zxid
+            )
         });
         let stat = node.stat().expect("readable");
         let since_delete = acks
@@ -791,9 +797,12 @@ fn fuzzy_snapshots_restore_in_java() {
                             ),
                         },
                         // Nodes 300..400, which nobody deletes.
-
                         1 => Write::Set {
-                            path: format!("/f/g{:02}/n{:04}", (g + 1) % GROUPS, PER_GROUP - 1 - i % 100),
+                            path: format!(
+                                "/f/g{:02}/n{:04}",
+                                (g + 1) % GROUPS,
+                                PER_GROUP - 1 - i % 100
+                            ),
                             data: data(&format!("set-{c}-{k}")),
                         },
                         _ => Write::Create {
@@ -822,10 +831,16 @@ fn fuzzy_snapshots_restore_in_java() {
         })
         .collect();
     fuzzy.sort();
-    assert!(!fuzzy.is_empty(), "no snapshot was written while txns were applied");
+    assert!(
+        !fuzzy.is_empty(),
+        "no snapshot was written while txns were applied"
+    );
     eprintln!(
         "fuzzy snapshots (txns applied while writing, file): {:?}",
-        fuzzy.iter().map(|(n, p)| (n, p.file_name().unwrap())).collect::<Vec<_>>()
+        fuzzy
+            .iter()
+            .map(|(n, p)| (n, p.file_name().unwrap()))
+            .collect::<Vec<_>>()
     );
     for (_, snapshot) in fuzzy.iter().rev().take(2) {
         let zxid = datadir::zxid_of(snapshot).expect("zxid");
@@ -847,7 +862,11 @@ fn fuzzy_snapshots_restore_in_java() {
                     .contains(&snapshot.file_name().unwrap().to_string_lossy().into_owned()),
                 "{context}: it read that snapshot"
             );
-            assert_eq!(other.mntr_value("digest_mismatches_count"), "0", "{context}");
+            assert_eq!(
+                other.mntr_value("digest_mismatches_count"),
+                "0",
+                "{context}"
+            );
             assert_same_tree(&tree, &dump_server(other.client_port()), &context);
         }
     }

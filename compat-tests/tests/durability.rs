@@ -716,8 +716,11 @@ fn sessions_from_java_in_rzk() {
 fn quick_writes(server: &ServerHandle, prefix: &str, count: usize) {
     let mut zk = ZkClient::connect(server.client_port(), 30_000).expect("connect");
     for i in 0..count {
-        zk.create(&format!("/{prefix}{i:04}"), format!("{prefix}-{i}").as_bytes())
-            .expect("create");
+        zk.create(
+            &format!("/{prefix}{i:04}"),
+            format!("{prefix}-{i}").as_bytes(),
+        )
+        .expect("create");
     }
     zk.set_data(&format!("/{prefix}0000"), b"changed")
         .expect("setData");
@@ -791,7 +794,54 @@ fn separate_data_log_dir_both_ways() {
         let (snap_dir, log_dir) = (data.join("version-2"), logs.join("version-2"));
         assert!(datadir::log_files(&snap_dir).is_empty(), "turn {turn}");
         assert!(datadir::snapshot_files(&log_dir).is_empty(), "turn {turn}");
-        assert!(datadir::log_files(&log_dir).len() >= 2 * (turn + 1), "turn {turn}");
+        assert!(
+            datadir::log_files(&log_dir).len() >= 2 * (turn + 1),
+            "turn {turn}"
+        );
     }
     drop(owner);
+}
+
+/// `db.autocreate=false`: an empty database is trusted (zxid 0) only if an
+/// `initialize` file was there, which the server deletes; otherwise it
+/// starts at zxid −1. Java looks for the file in dataLogDir (the parent of
+/// its txn-log `version-2`), not in dataDir: rzk must too.
+#[test]
+fn initialize_file_lives_in_the_data_log_dir() {
+    let mut outcomes = Vec::new();
+    for kind in [ServerKind::Java(JavaVersion::V3_9_5), ServerKind::Rzk] {
+        for place in ["dataLogDir", "dataDir", "nowhere"] {
+            let owner = ServerHandle::unstarted(ServerKind::Rzk, ServerOptions::new());
+            let (data, logs) = (owner.data_dir(), owner.dir().join("datalog"));
+            fs::create_dir_all(&logs).unwrap();
+            let file = match place {
+                "dataLogDir" => Some(logs.join("initialize")),
+                "dataDir" => Some(data.join("initialize")),
+                _ => None,
+            };
+            if let Some(file) = &file {
+                fs::write(file, "").unwrap();
+            }
+            let opts = ServerOptions::new()
+                .cfg(format!("dataLogDir={}", logs.display()))
+                .system_property("zookeeper.db.autocreate", false)
+                .data_dir(&data);
+            let mut server = ServerHandle::unstarted(kind, opts);
+            let info = server.start();
+            let kept = file.as_ref().is_some_and(|f| f.exists());
+            server.stop();
+            outcomes.push((kind, place, info.zxid, kept));
+            drop(owner);
+        }
+    }
+    let (java, rzk) = outcomes.split_at(3);
+    for ((_, place, java_zxid, java_kept), (_, _, rzk_zxid, rzk_kept)) in java.iter().zip(rzk) {
+        assert_eq!(
+            (rzk_zxid, rzk_kept),
+            (java_zxid, java_kept),
+            "initialize in {place}: (zxid, file kept) of rzk vs Java 3.9.5"
+        );
+    }
+    assert_eq!(java[0].2, 0, "{java:?}");
+    assert_eq!(java[1].2, -1, "{java:?}");
 }
