@@ -81,6 +81,24 @@ fn served(server: &ServerHandle) -> TreeDump {
     dump_server(server.client_port())
 }
 
+/// The `hash` digest logs (`zxid: digest` every 128 zxids) of two servers
+/// agree where both have an entry, and they share at least one.
+#[track_caller]
+fn assert_same_digest_log(live: &str, replayed: &str, context: &str) {
+    let entries = |text: &str| -> std::collections::BTreeMap<String, String> {
+        text.lines()
+            .filter_map(|l| l.split_once(": "))
+            .map(|(z, d)| (z.to_string(), d.to_string()))
+            .collect()
+    };
+    let (live, replayed) = (entries(live), entries(replayed));
+    let common: Vec<&String> = live.keys().filter(|z| replayed.contains_key(*z)).collect();
+    assert!(!common.is_empty(), "{context}: {live:?} vs {replayed:?}");
+    for zxid in common {
+        assert_eq!(live[zxid], replayed[zxid], "{context}: the digest at zxid 0x{zxid}");
+    }
+}
+
 /// The zxid `srvr` reports.
 #[track_caller]
 fn zxid(server: &ServerHandle) -> i64 {
@@ -283,6 +301,7 @@ fn rzk_files_serve_in_java(compression: &str) {
     workload(&server, JavaVersion::V3_9_5, "a");
     let rzk_tree = served(&server);
     let last = zxid(&server);
+    let rzk_hash = server.four_letter_word("hash");
     assert!(rzk_tree.len() > 60, "{}", rzk_tree.lines().join("\n"));
     server.stop();
 
@@ -342,6 +361,9 @@ fn rzk_files_serve_in_java(compression: &str) {
         &served(&old),
         "rzk, then Java 3.8.0 on its files",
     );
+    // 3.8.0 replayed rzk's txns computing its own digests: where it logged
+    // them, they are rzk's.
+    assert_same_digest_log(&rzk_hash, &old.four_letter_word("hash"), "rzk vs 3.8.0");
     old.stop();
 }
 
@@ -368,6 +390,7 @@ fn java_rzk_java(version: JavaVersion) {
     let java_session = workload(&server, version, "a");
     let java_tree = served(&server);
     let java_last = zxid(&server);
+    let java_hash = server.four_letter_word("hash");
     server.stop();
 
     // rzk replays every txn Java logged, from Java's first snapshot…
@@ -382,6 +405,11 @@ fn java_rzk_java(version: JavaVersion) {
         &java_tree,
         &served(&replay),
         &format!("{version}, then rzk from snapshot.0"),
+    );
+    assert_same_digest_log(
+        &java_hash,
+        &replay.four_letter_word("hash"),
+        &format!("{version} vs rzk's replay"),
     );
     drop(replay);
     // …and from Java's newest.
