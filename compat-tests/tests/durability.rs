@@ -95,7 +95,10 @@ fn assert_same_digest_log(live: &str, replayed: &str, context: &str) {
     let common: Vec<&String> = live.keys().filter(|z| replayed.contains_key(*z)).collect();
     assert!(!common.is_empty(), "{context}: {live:?} vs {replayed:?}");
     for zxid in common {
-        assert_eq!(live[zxid], replayed[zxid], "{context}: the digest at zxid 0x{zxid}");
+        assert_eq!(
+            live[zxid], replayed[zxid],
+            "{context}: the digest at zxid 0x{zxid}"
+        );
     }
 }
 
@@ -579,6 +582,28 @@ fn damaged_snapshots_fall_back_as_in_java() {
 
 // ----- purge -----------------------------------------------------------------------------
 
+/// `rzk purge DIRS… -n COUNT` (the binary, with Java's argument order).
+fn rzk_purge(dirs: &[&Path], count: u32) {
+    let mut cmd = std::process::Command::new(RzkServer::binary());
+    cmd.arg("purge").args(dirs).arg("-n").arg(count.to_string());
+    rzk_compat_tests::process::run(cmd, Duration::from_secs(60)).assert_success();
+}
+
+/// Java's `PurgeTxnLog DATA_LOG_DIR [SNAP_DIR] -n COUNT`.
+fn java_purge_dirs(dirs: &[&Path], count: u32) {
+    let classpath = deps::client_classpath(JavaVersion::V3_9_5);
+    let mut cmd = std::process::Command::new(deps::java_bin());
+    cmd.args(java::JVM_FLAGS)
+        .args(&classpath.jvm_flags)
+        .arg("-cp")
+        .arg(classpath.to_arg())
+        .arg("org.apache.zookeeper.server.PurgeTxnLog")
+        .args(dirs)
+        .arg("-n")
+        .arg(count.to_string());
+    rzk_compat_tests::process::run(cmd, Duration::from_secs(60)).assert_success();
+}
+
 /// Java's `PurgeTxnLog DIR -n COUNT`.
 fn java_purge(data: &Path, count: u32) {
     let classpath = deps::client_classpath(JavaVersion::V3_9_5);
@@ -827,6 +852,28 @@ fn separate_data_log_dir_both_ways() {
             "turn {turn}"
         );
     }
+    // `rzk purge dataLogDir dataDir -n 3` leaves what Java's PurgeTxnLog
+    // (as zkCleanup.sh runs it) leaves.
+    let purged: Vec<Vec<String>> = (0..2)
+        .map(|i| {
+            let copy = tempfile::tempdir().unwrap();
+            let (l, d) = (copy.path().join("datalog"), copy.path().join("data"));
+            datadir::copy_dir(&logs, &l).unwrap();
+            datadir::copy_dir(&data, &d).unwrap();
+            if i == 0 {
+                rzk_purge(&[&l, &d], 3);
+            } else {
+                java_purge_dirs(&[&l, &d], 3);
+            }
+            let mut names = datadir::listing(&l.join("version-2"));
+            names.extend(datadir::listing(&d.join("version-2")));
+            names
+        })
+        .collect();
+    assert_eq!(purged[0], purged[1], "rzk purge vs PurgeTxnLog");
+    let before = datadir::listing(&logs.join("version-2")).len()
+        + datadir::listing(&data.join("version-2")).len();
+    assert!(purged[0].len() < before, "{purged:?}");
     drop(owner);
 }
 
