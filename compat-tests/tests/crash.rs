@@ -62,16 +62,17 @@ struct Ack {
 
 /// One client's pipelined writes, on a thread: up to `window` requests in
 /// flight; every successful reply is sent to `acks` as it arrives. Ends
-/// when the writes are done or the server is gone.
+/// when the writes are done or the server is gone, with the client's
+/// session id (0 if it got none).
 fn load_client(
     port: u16,
     writes: Vec<Write>,
     window: usize,
     acks: mpsc::Sender<Ack>,
-) -> thread::JoinHandle<()> {
+) -> thread::JoinHandle<i64> {
     thread::spawn(move || {
         let Ok(mut zk) = ZkClient::connect(port, 30_000) else {
-            return; // killed before it answered
+            return 0; // killed before it answered
         };
         let mut writes = writes.into_iter();
         let mut pending = VecDeque::new();
@@ -125,6 +126,7 @@ fn load_client(
                 break;
             }
         }
+        zk.session_id()
     })
 }
 
@@ -564,7 +566,7 @@ fn parse_trace(text: &str) -> Vec<Syscall> {
             .and_then(|(fd, after)| {
                 fd.chars()
                     .all(|c| c.is_ascii_digit())
-                    .then(|| after.split_once('>').map(|(p, _)| p.to_string()))
+                    .then(|| after.split_once('>').map(|(p, _)| unhex(p)))
             })
             .flatten()
             .unwrap_or_default();
@@ -584,6 +586,21 @@ fn parse_trace(text: &str) -> Vec<Syscall> {
     calls
 }
 
+/// A string `strace -xx` printed (`\x2f\x74…`), as text.
+fn unhex(text: &str) -> String {
+    let bytes: Vec<u8> = text
+        .split("\\x")
+        .filter(|h| !h.is_empty())
+        .map(|h| u8::from_str_radix(&h[..2.min(h.len())], 16).unwrap_or(b'?'))
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Bytes as `strace -xx` prints them in strings.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("\\x{b:02x}")).collect()
+}
+
 fn is_log(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     name.starts_with("log.") || name.starts_with(".log.")
@@ -599,7 +616,7 @@ fn replies_wait_for_fdatasync() {
     let port = server.client_port();
     let trace_file = server.dir().join("strace.txt");
     let mut cmd = std::process::Command::new(strace);
-    cmd.args(["-f", "-y", "-qq", "-s", "100000", "-e"])
+    cmd.args(["-f", "-y", "-qq", "-xx", "-s", "100000", "-e"])
         .arg(
             "trace=write,pwrite64,writev,pwritev,pwritev2,sendto,sendmsg,fdatasync,fsync,\
              rename,renameat,renameat2",
@@ -616,7 +633,7 @@ fn replies_wait_for_fdatasync() {
     loop {
         server.four_letter_word("srvr");
         let text = fs::read_to_string(&trace_file).unwrap_or_default();
-        if text.contains("Zookeeper version") {
+        if text.contains(&hex(b"Zookeeper version")) {
             break;
         }
         assert!(Instant::now() < deadline, "strace did not attach");
@@ -638,7 +655,10 @@ fn replies_wait_for_fdatasync() {
         .collect();
     drop(tx);
     let acks: Vec<Ack> = rx.iter().collect();
-    threads.into_iter().for_each(|t| t.join().expect("client"));
+    let sessions: Vec<i64> = threads
+        .into_iter()
+        .map(|t| t.join().expect("client"))
+        .collect();
     assert_eq!(acks.len(), 120);
     rzk_compat_tests::process::signal(tracer.id(), libc::SIGINT);
     tracer.wait().expect("strace");
@@ -664,26 +684,42 @@ fn replies_wait_for_fdatasync() {
         .iter()
         .filter(|c| matches!(&*c.name, "fdatasync" | "fsync"))
         .collect();
+    // What a reply carries that the txn it answers carries too: a create's
+    // path, a new session's id (in the createSession txn's header and the
+    // connect response).
+    let mut answers: Vec<(String, String)> = acks
+        .iter()
+        .map(|ack| match &ack.write {
+            Write::Create { path, .. } => (path.clone(), hex(path.as_bytes())),
+            _ => unreachable!(),
+        })
+        .collect();
+    for session in sessions {
+        assert_ne!(session, 0);
+        answers.push((format!("session {session:#x}"), hex(&session.to_be_bytes())));
+    }
     let mut rolled = 0;
-    for ack in &acks {
-        let Write::Create { path, .. } = &ack.write else {
-            unreachable!()
-        };
-        let written = log_writes
-            .iter()
-            .find(|c| c.args.contains(path.as_str()))
-            .unwrap_or_else(|| panic!("no log write holds {path}"));
+    for (what, needle) in &answers {
         let reply = replies
             .iter()
-            .find(|c| c.args.contains(path.as_str()))
-            .unwrap_or_else(|| panic!("no reply holds {path}"));
+            .find(|c| c.args.contains(needle.as_str()))
+            .unwrap_or_else(|| panic!("no reply holds {what}"));
+        let written = log_writes
+            .iter()
+            .find(|c| c.args.contains(needle.as_str()) && c.end < reply.start)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{what}: the reply (trace line {}) went out before its txn was written",
+                    reply.start + 1
+                )
+            });
         // An fdatasync of that file started after the write returned and
         // returned before the reply was sent.
         assert!(
             syncs.iter().any(|s| s.fd_path == written.fd_path
                 && s.start > written.end
                 && s.end < reply.start),
-            "{path}: the reply (trace line {}) went out before an fdatasync of {} covered its \
+            "{what}: the reply (trace line {}) went out before an fdatasync of {} covered its \
              write (line {})",
             reply.start + 1,
             written.fd_path,
@@ -692,9 +728,9 @@ fn replies_wait_for_fdatasync() {
         // A file new in the trace was renamed into place and its directory
         // fsynced before the reply.
         let name = written.fd_path.rsplit('/').next().unwrap_or_default();
-        let renamed = calls
-            .iter()
-            .find(|c| c.name.starts_with("rename") && c.args.contains(&format!("/{name}\"")));
+        let renamed = calls.iter().find(|c| {
+            c.name.starts_with("rename") && c.args.contains(&hex(format!("/{name}").as_bytes()))
+        });
         if let Some(renamed) = renamed {
             rolled += 1;
             let dir = written
@@ -706,7 +742,7 @@ fn replies_wait_for_fdatasync() {
                 syncs
                     .iter()
                     .any(|s| s.fd_path == dir && s.start > renamed.end && s.end < reply.start),
-                "{path}: the reply went out before the directory of the new {name} was fsynced"
+                "{what}: the reply went out before the directory of the new {name} was fsynced"
             );
         }
     }
