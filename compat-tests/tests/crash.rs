@@ -547,9 +547,11 @@ fn parse_trace(text: &str) -> Vec<Syscall> {
     let mut calls = Vec::new();
     let mut pending: BTreeMap<String, Syscall> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
+        // strace pads the pid column to a width.
         let Some((pid, rest)) = line.split_once(' ') else {
             continue;
         };
+        let rest = rest.trim_start();
         if let Some(resumed) = rest.strip_prefix("<... ") {
             if let Some(mut call) = pending.remove(pid) {
                 call.args.push_str(resumed);
