@@ -698,6 +698,19 @@ fn sessions_across_restarts(first: ServerKind, second: ServerKind, kill: bool) {
     };
     ephemeral(&mut a, "/ea");
     ephemeral(&mut b, "/eb");
+    // TTL nodes: one expires a few seconds from now (after the restart),
+    // one in an hour.
+    for (path, ttl) in [("/ttl-short", 5_000), ("/ttl-long", 3_600_000)] {
+        let request = jute::proto::CreateTTLRequest {
+            path: Some(path.into()),
+            data: Some(bytes::Bytes::from_static(b"t")),
+            acl: Some(rzk_compat_tests::zk_client::open_acl()),
+            flags: 5, // PERSISTENT_WITH_TTL
+            ttl,
+        };
+        a.call(rzk::proto::op::CREATE_TTL, &request)
+            .expect("createTTL");
+    }
     let (a_id, a_password) = (a.session_id(), a.password().to_vec());
     let (b_id, b_password) = (b.session_id(), b.password().to_vec());
     a.abandon();
@@ -722,6 +735,15 @@ fn sessions_across_restarts(first: ServerKind, second: ServerKind, kill: bool) {
     let owner = |zk: &mut ZkClient, path: &str| zk.get_data(path).map(|(_, s)| s.ephemeral_owner);
     assert_eq!(owner(&mut b, "/eb"), Ok(b_id), "{context}");
     let deadline = restarted + Duration::from_secs(40);
+    // The second server reaps the TTL node that expired.
+    while b.exists("/ttl-short").unwrap() {
+        assert!(
+            Instant::now() < deadline,
+            "{context}: /ttl-short never expired"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(b.exists("/ttl-long").unwrap(), "{context}");
     while b.exists("/ea").unwrap() {
         assert!(Instant::now() < deadline, "{context}: /ea never expired");
         std::thread::sleep(Duration::from_millis(50));
