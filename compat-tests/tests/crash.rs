@@ -391,13 +391,47 @@ fn record_ends(file: &Path) -> Vec<(u64, i64)> {
     ends
 }
 
-/// A server of `kind` on a copy of `data` whose newest log is cut at
-/// `cut`: `Ok` with the tree it serves and its zxid, or `Err` with the end
+/// Damage done to the newest log file.
+#[derive(Clone, Copy, Debug)]
+enum Damage {
+    /// The file ends here (its preallocated zeros go too).
+    Truncate(u64),
+    /// Zeros from here on (a write torn inside the preallocated space).
+    ZeroFrom(u64),
+    /// One byte of a whole record changed (its checksum fails).
+    Flip(u64),
+}
+
+impl Damage {
+    fn apply(self, file: &Path) {
+        use std::os::unix::fs::FileExt;
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(file)
+            .expect("open");
+        match self {
+            Damage::Truncate(cut) => f.set_len(cut).expect("truncate"),
+            Damage::ZeroFrom(cut) => {
+                // The records end well within the first MiB.
+                let zeros = vec![0u8; 1 << 20];
+                f.write_all_at(&zeros, cut).expect("zero");
+            }
+            Damage::Flip(at) => {
+                let mut byte = [0u8];
+                f.read_exact_at(&mut byte, at).expect("read");
+                f.write_all_at(&[byte[0] ^ 0x20], at).expect("write");
+            }
+        }
+    }
+}
+
+/// A server of `kind` on a copy of `data` whose newest log is damaged: `Ok` with the tree it serves and its zxid, or `Err` with the end
 /// of its log if it refuses to start.
 fn start_on_torn_copy(
     kind: ServerKind,
     data: &Path,
-    cut: u64,
+    damage: Damage,
     opts: &ServerOptions,
 ) -> (
     tempfile::TempDir,
@@ -407,12 +441,7 @@ fn start_on_torn_copy(
     datadir::copy_dir(data, copy.path()).expect("copy");
     let v2 = copy.path().join("version-2");
     let newest = datadir::log_files(&v2).pop().expect("a log");
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .open(&newest)
-        .expect("open");
-    file.set_len(cut).expect("truncate");
-    drop(file);
+    damage.apply(&newest);
     let opts = opts.clone().data_dir(copy.path());
     let mut server = ServerHandle::unstarted(kind, opts);
     server.launch();
@@ -423,8 +452,7 @@ fn start_on_torn_copy(
             return (copy, Ok((server, tree, info.zxid)));
         }
         if server.wait_exit(Duration::from_millis(50)).is_some() {
-            let log = server.log_tail(15);
-            return (copy, Err(log));
+            return (copy, Err(server.log_text()));
         }
         assert!(
             Instant::now() < deadline,
@@ -460,33 +488,44 @@ fn torn_log_tails_recover_to_the_last_whole_record() {
 
     // Cuts: inside the header (Java cannot read the file: neither starts),
     // an empty file (3.9 deletes it), a record boundary, and random bytes
-    // inside records; Java 3.9.5 on a few of them.
-    let mut cuts: Vec<(u64, bool)> = vec![(0, true), (9, true), (16, false), (ends[20].0, true)];
-    for _ in 0..8 {
-        cuts.push((rng.u64(17..file_end), false));
+    // inside records, the file truncated or zeroed from there; a flipped
+    // byte in a whole record (Java refuses to start: "CRC check failed").
+    // Java 3.9.5 on some of them.
+    let mut cases: Vec<(Damage, bool)> = vec![
+        (Damage::Truncate(0), true),
+        (Damage::Truncate(9), true),
+        (Damage::Truncate(16), false),
+        (Damage::Truncate(ends[20].0), true),
+        (Damage::ZeroFrom(ends[30].0), false),
+        (Damage::Flip(ends[25].0 + 20), true),
+        (Damage::Flip(ends[40].0 + 30), false),
+    ];
+    for i in 0..10 {
+        let cut = rng.u64(17..file_end);
+        let damage = if i % 2 == 0 {
+            Damage::Truncate(cut)
+        } else {
+            Damage::ZeroFrom(cut)
+        };
+        cases.push((damage, i < 4));
     }
-    for i in 0..3 {
-        cuts[4 + i].1 = true;
-    }
-    for (cut, with_java) in cuts {
-        let context = format!("seed {seed}: {} cut at {cut}", newest.display());
-        eprintln!("{context} (of {file_end})");
-        // The last whole record before the cut.
-        let expected = ends
-            .iter()
-            .take_while(|(end, _)| *end <= cut)
-            .last()
-            .map_or(first_zxid - 1, |(_, zxid)| *zxid);
-        let (copy, rzk) = start_on_torn_copy(ServerKind::Rzk, &data, cut, &opts);
+    for (damage, with_java) in cases {
+        let context = format!("seed {seed}: {} {damage:?}", newest.display());
+        eprintln!("{context} (records end at {file_end})");
+        let (copy, rzk) = start_on_torn_copy(ServerKind::Rzk, &data, damage, &opts);
         if with_java {
             let (_java_copy, java) =
-                start_on_torn_copy(ServerKind::Java(JavaVersion::V3_9_5), &data, cut, &opts);
+                start_on_torn_copy(ServerKind::Java(JavaVersion::V3_9_5), &data, damage, &opts);
             match (&rzk, &java) {
                 (Ok((_, rzk_tree, rzk_zxid)), Ok((_, java_tree, java_zxid))) => {
                     assert_eq!(rzk_zxid, java_zxid, "{context}");
                     assert_same_tree(rzk_tree, java_tree, &context);
                 }
-                (Err(_), Err(_)) => {}
+                (Err(_), Err(java)) => {
+                    if let Damage::Flip(_) = damage {
+                        assert!(java.contains("CRC check failed"), "{context}: {java}");
+                    }
+                }
                 (rzk, java) => panic!(
                     "{context}: rzk {} and Java {}",
                     rzk.as_ref()
@@ -496,10 +535,26 @@ fn torn_log_tails_recover_to_the_last_whole_record() {
                 ),
             }
         }
+        let cut = match damage {
+            Damage::Truncate(cut) | Damage::ZeroFrom(cut) => cut,
+            Damage::Flip(_) => {
+                assert!(
+                    rzk.is_err(),
+                    "{context}: rzk started on a log with a bad checksum"
+                );
+                continue;
+            }
+        };
         let Ok((mut rzk, tree, zxid)) = rzk else {
             assert!(cut > 0 && cut < 16, "{context}: rzk did not start");
             continue;
         };
+        // The last whole record before the cut.
+        let expected = ends
+            .iter()
+            .take_while(|(end, _)| *end <= cut)
+            .last()
+            .map_or(first_zxid - 1, |(_, zxid)| *zxid);
         assert_eq!(zxid, expected.max(0), "{context}");
         let kids = tree.nodes.keys().filter(|p| p.starts_with("/t/")).count();
         let creates = ends
