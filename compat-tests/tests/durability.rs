@@ -481,7 +481,15 @@ fn java_3_8_0_then_rzk_then_java() {
 /// A server of `kind` on `dir`: the tree it serves and its zxid, or its
 /// whole log if it exits instead.
 fn serve_or_fail(kind: ServerKind, dir: &Path) -> Result<(TreeDump, i64), String> {
-    let mut server = ServerHandle::unstarted(kind, options("").data_dir(dir));
+    serve_or_fail_with(kind, dir, options(""))
+}
+
+fn serve_or_fail_with(
+    kind: ServerKind,
+    dir: &Path,
+    opts: ServerOptions,
+) -> Result<(TreeDump, i64), String> {
+    let mut server = ServerHandle::unstarted(kind, opts.data_dir(dir));
     server.launch();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -526,16 +534,22 @@ fn damaged_snapshots_fall_back_as_in_java() {
     assert!(snapshots.len() >= 4);
 
     type Damage = fn(&Path, &[PathBuf]);
-    let cases: [(&str, Damage, bool); 4] = [
+    let remove_all = |_: &Path, s: &[PathBuf]| s.iter().for_each(|f| fs::remove_file(f).unwrap());
+    // (what, damage, snapshot.trust.empty, serves, what Java says)
+    let cases: [(&str, Damage, bool, bool, &str); 6] = [
         (
             "the newest snapshot's checksum is wrong",
             |_, s| flip_middle(&s[s.len() - 1]),
+            false,
             true,
+            "",
         ),
         (
             "the newest snapshot is cut short",
             |_, s| cut_in_half(&s[s.len() - 1]),
+            false,
             true,
+            "",
         ),
         (
             "the two newest are damaged",
@@ -543,15 +557,33 @@ fn damaged_snapshots_fall_back_as_in_java() {
                 flip_middle(&s[s.len() - 1]);
                 cut_in_half(&s[s.len() - 2]);
             },
+            false,
             true,
+            "",
         ),
         (
             "every snapshot is damaged",
             |_, s| s.iter().for_each(|f| flip_middle(f)),
             false,
+            false,
+            "Not able to find valid snapshots",
+        ),
+        (
+            "there is no snapshot, only logs",
+            remove_all,
+            false,
+            false,
+            "No snapshot found, but there are log entries. Something is broken!",
+        ),
+        (
+            "there is no snapshot, only logs, and snapshot.trust.empty=true",
+            remove_all,
+            true,
+            true,
+            "",
         ),
     ];
-    for (what, damage, serves) in cases {
+    for (what, damage, trust_empty, serves, java_says) in cases {
         let mut outcomes = Vec::new();
         let mut copies = Vec::new();
         for kind in [ServerKind::Rzk, ServerKind::Java(JavaVersion::V3_9_5)] {
@@ -559,7 +591,8 @@ fn damaged_snapshots_fall_back_as_in_java() {
             datadir::copy_dir(&data, copy.path()).expect("copy");
             let v2 = copy.path().join("version-2");
             damage(&v2, &datadir::snapshot_files(&v2));
-            outcomes.push((kind, serve_or_fail(kind, copy.path())));
+            let opts = options("").system_property("zookeeper.snapshot.trust.empty", trust_empty);
+            outcomes.push((kind, serve_or_fail_with(kind, copy.path(), opts)));
             copies.push(copy);
         }
         for (kind, outcome) in &outcomes {
@@ -573,9 +606,8 @@ fn damaged_snapshots_fall_back_as_in_java() {
             }
         }
         if !serves {
-            // Java: "Not able to find valid snapshots".
             let java = outcomes[1].1.as_ref().expect_err("Java refuses");
-            assert!(java.contains("Not able to find valid snapshots"), "{java}");
+            assert!(java.contains(java_says), "{what}: {java}");
         }
     }
 }
