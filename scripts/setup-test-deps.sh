@@ -47,7 +47,9 @@ CLI_MT=/usr/lib/zookeeper/bin/cli_mt
 # -json, which the snapshot compat tests run.
 DEBIAN_PACKAGES=(zookeeper libzookeeper-java zookeeper-bin libcurator-client-java
     libcurator-framework-java libcurator-recipes-java libzookeeper-mt-dev gcc libc6-dev
-    libcommons-cli-java libjackson2-core-java)
+    libcommons-cli-java libjackson2-core-java strace)
+# strace: the crash tests check that rzk replies to a write only after the
+# fdatasync that makes it durable.
 # The C client's header (libzookeeper-mt-dev).
 C_CLIENT_HEADER=/usr/include/zookeeper/zookeeper.h
 

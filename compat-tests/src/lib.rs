@@ -2,6 +2,8 @@
 //! compiles and runs Java client programs, and finds the external test
 //! dependencies that `scripts/setup-test-deps.sh` installs.
 //!
+//! - [`datadir`]: a server's `version-2` files, copies of data dirs, and
+//!   Java's file tools run in one JVM.
 //! - [`deps`]: the dependency cache and the Java classpaths.
 //! - [`java`]: compile and run the Java programs under `compat-tests/java/`.
 //! - [`ports`]: port reservation that is safe across concurrent tests.
@@ -13,7 +15,10 @@
 //!   comparison with the reference server's.
 //! - [`transcript_clients`]: kazoo, Curator and C client scenarios compared
 //!   between the reference Java server and a candidate.
+//! - [`zk_client`]: a small synchronous client for pipelined writes and
+//!   whole-tree dumps that compare between servers.
 
+pub mod datadir;
 pub mod deps;
 pub mod java;
 pub mod ports;
@@ -22,6 +27,7 @@ pub mod raw_client;
 pub mod server;
 pub mod transcript;
 pub mod transcript_clients;
+pub mod zk_client;
 
 pub use deps::{Classpath, JavaVersion};
 pub use java::JavaProgram;

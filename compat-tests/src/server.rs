@@ -75,6 +75,10 @@ pub struct ServerOptions {
     pub env: Vec<(String, String)>,
     /// How long to wait for the server (or ensemble) to come up.
     pub start_timeout: Duration,
+    /// An existing `dataDir` to serve from instead of the server's own
+    /// `data/` (e.g. another server's, to take over its files). The caller
+    /// keeps it alive; the handle never removes it.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for ServerOptions {
@@ -90,6 +94,7 @@ impl Default for ServerOptions {
             extra_classpath: Vec::new(),
             env: Vec::new(),
             start_timeout,
+            data_dir: None,
         }
     }
 }
@@ -134,6 +139,12 @@ impl ServerOptions {
 
     pub fn start_timeout(mut self, timeout: Duration) -> Self {
         self.start_timeout = timeout;
+        self
+    }
+
+    /// Serve from this existing `dataDir` (see [`ServerOptions::data_dir`]).
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
         self
     }
 }
@@ -288,10 +299,18 @@ impl RzkServer {
 impl ServerHandle {
     #[track_caller]
     fn standalone(kind: ServerKind, opts: ServerOptions) -> ServerHandle {
-        let mut server = ServerHandle::prepare(kind, None, ports::reserve(), None, opts);
-        server.write_config(&[]);
+        let mut server = ServerHandle::unstarted(kind, opts);
         server.spawn();
         server.wait_ready();
+        server
+    }
+
+    /// A standalone server with its dir, config and port, not started yet
+    /// (start it with [`ServerHandle::start`], or [`ServerHandle::launch`]
+    /// to watch a start that may fail).
+    pub fn unstarted(kind: ServerKind, opts: ServerOptions) -> ServerHandle {
+        let server = ServerHandle::prepare(kind, None, ports::reserve(), None, opts);
+        server.write_config(&[]);
         server
     }
 
@@ -496,8 +515,18 @@ impl ServerHandle {
     }
 
     /// Its `dataDir`; Java keeps `version-2/` (snapshots and logs) there.
+    /// That is `data/` in its temp dir unless [`ServerOptions::data_dir`]
+    /// named another.
     pub fn data_dir(&self) -> PathBuf {
-        self.root.join("data")
+        self.opts
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join("data"))
+    }
+
+    /// `dataDir/version-2`, where snapshots and logs are.
+    pub fn version_dir(&self) -> PathBuf {
+        self.data_dir().join("version-2")
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -566,6 +595,19 @@ impl ServerHandle {
             .and_then(|reply| SrvrInfo::parse(&reply))
     }
 
+    /// One value of `mntr` (`zk_<key>`), e.g. `digest_mismatches_count`;
+    /// panics if the server does not report it.
+    #[track_caller]
+    pub fn mntr_value(&self, key: &str) -> String {
+        let reply = self.four_letter_word("mntr");
+        let name = format!("zk_{key}\t");
+        reply
+            .lines()
+            .find_map(|l| l.strip_prefix(&name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("{self}: no zk_{key} in mntr:\n{reply}"))
+    }
+
     /// The `Mode:` that `srvr` reports, if serving.
     pub fn mode(&self) -> Option<String> {
         self.srvr().map(|info| info.mode)
@@ -602,6 +644,36 @@ impl ServerHandle {
     pub fn start(&mut self) -> SrvrInfo {
         self.spawn();
         self.wait_ready()
+    }
+
+    /// Starts a stopped server without waiting for it to serve (see
+    /// [`ServerHandle::wait_ready`], [`ServerHandle::wait_exit`]).
+    pub fn launch(&mut self) {
+        self.spawn();
+    }
+
+    /// Waits at most `timeout` for the process to exit on its own; returns
+    /// its status, or `None` if it is still running (it is left running).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let child = self.child.as_mut()?;
+        match process::wait_timeout(child, timeout) {
+            Ok(Some(status)) => {
+                self.child = None;
+                Some(status)
+            }
+            _ => None,
+        }
+    }
+
+    /// Makes a stopped server another kind of server: the next start runs
+    /// that program with the same dir, config, data and ports. This is how
+    /// a test has Java take over rzk's files, or the other way round.
+    pub fn set_kind(&mut self, kind: ServerKind) {
+        assert!(
+            self.child.is_none(),
+            "{self} is running: stop it before changing its kind"
+        );
+        self.kind = kind;
     }
 
     /// Stops the server gracefully (if running) and starts it again with the

@@ -131,7 +131,9 @@ pub fn restore(dirs: &DataDirs, config: &ServerConfig) -> Result<Restored, Serve
     };
     // An `initialize` file makes an empty database trusted; without it and
     // with db.autocreate=false, Java starts an empty database at zxid -1.
-    let initialize = config.data_dir.join("initialize");
+    // Java looks for it beside the txn log's version-2 (FileTxnSnapLog's
+    // `dataDir`, which is the server's dataLogDir), not in dataDir.
+    let initialize = initialize_file(dirs);
     let trust_empty = std::fs::remove_file(&initialize).is_ok() || zk.db_autocreate;
     let mut txns_replayed = 0u64;
     let from = tree.last_processed_zxid() + 1;
@@ -164,6 +166,15 @@ pub fn restore(dirs: &DataDirs, config: &ServerConfig) -> Result<Restored, Serve
         snapshot: snapshot_path,
         txns_replayed,
     })
+}
+
+/// The `initialize` file: `dataLogDir/initialize` (the parent of the log
+/// directory), as in Java's `FileTxnSnapLog.restore`.
+fn initialize_file(dirs: &DataDirs) -> PathBuf {
+    dirs.log_dir
+        .parent()
+        .unwrap_or(&dirs.log_dir)
+        .join("initialize")
 }
 
 /// Applies one logged transaction during restore (Java's
@@ -320,4 +331,57 @@ pub fn spawn_autopurge(dirs: &DataDirs, retain: i32, interval_hours: i32) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse_str, SystemProperties};
+
+    fn config(data: &Path, logs: &Path, db_autocreate: bool) -> ServerConfig {
+        let mut sys = SystemProperties::new();
+        sys.set("zookeeper.db.autocreate", &db_autocreate.to_string());
+        let text = format!(
+            "dataDir={}\ndataLogDir={}\nclientPort=2181\n",
+            data.display(),
+            logs.display()
+        );
+        parse_str("zoo.cfg", &text, sys).expect("config")
+    }
+
+    /// With db.autocreate=false, an empty database is trusted (zxid 0) only
+    /// when `initialize` is in dataLogDir, which restore deletes; one in
+    /// dataDir is not Java's and stays (checked against Java 3.9.5 in the
+    /// compat test `initialize_file_lives_in_the_data_log_dir`).
+    #[test]
+    fn the_initialize_file_is_in_the_data_log_dir() {
+        for (in_logs, in_data, zxid) in [(true, false, 0), (false, true, -1), (false, false, -1)] {
+            let tmp = tempfile::tempdir().unwrap();
+            let (data, logs) = (tmp.path().join("data"), tmp.path().join("logs"));
+            std::fs::create_dir_all(&data).unwrap();
+            std::fs::create_dir_all(&logs).unwrap();
+            let (log_file, data_file) = (logs.join("initialize"), data.join("initialize"));
+            if in_logs {
+                std::fs::write(&log_file, "").unwrap();
+            }
+            if in_data {
+                std::fs::write(&data_file, "").unwrap();
+            }
+            let config = config(&data, &logs, false);
+            let dirs = open_dirs(&config).unwrap();
+            let restored = restore(&dirs, &config).unwrap();
+            assert_eq!(
+                restored.tree.last_processed_zxid(),
+                zxid,
+                "{in_logs} {in_data}"
+            );
+            assert!(!log_file.exists());
+            assert_eq!(data_file.exists(), in_data);
+        }
+        // With the default db.autocreate=true an empty database is trusted.
+        let tmp = tempfile::tempdir().unwrap();
+        let config = config(tmp.path(), tmp.path(), true);
+        let restored = restore(&open_dirs(&config).unwrap(), &config).unwrap();
+        assert_eq!(restored.tree.last_processed_zxid(), 0);
+    }
 }

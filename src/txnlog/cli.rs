@@ -92,16 +92,19 @@ pub fn run_txnlog(args: &TxnlogArgs) -> ExitCode {
     }
 }
 
-/// `rzk purge`.
+/// `rzk purge`: the arguments of Java's `PurgeTxnLog`, in its order
+/// (`PurgeTxnLog dataLogDir [snapDir] -n count`, as `zkCleanup.sh` runs it
+/// with `$ZOODATALOGDIR $ZOODATADIR`): the log directory first.
 #[derive(Args, Debug)]
 pub struct PurgeArgs {
-    /// The `dataDir` (snapshots; also the logs without a dataLogDir).
-    #[arg(value_name = "DATA_DIR")]
-    pub data_dir: PathBuf,
-
-    /// The `dataLogDir`, if the logs are kept apart.
+    /// The txn log directory (`dataLogDir`; `dataDir` when the logs are
+    /// not kept apart, and then also the snapshot directory).
     #[arg(value_name = "DATA_LOG_DIR")]
-    pub data_log_dir: Option<PathBuf>,
+    pub data_log_dir: PathBuf,
+
+    /// The snapshot directory (`dataDir`), if the logs are kept apart.
+    #[arg(value_name = "SNAP_DIR")]
+    pub snap_dir: Option<PathBuf>,
 
     /// How many snapshots to keep (at least 3), with the logs they need.
     #[arg(short = 'n', value_name = "COUNT", allow_negative_numbers = true)]
@@ -111,14 +114,14 @@ pub struct PurgeArgs {
 /// Runs `rzk purge`: removes the snapshots and logs older than the newest
 /// `count` snapshots, printing a line per file as Java does.
 pub fn run_purge(args: &PurgeArgs) -> ExitCode {
-    for dir in std::iter::once(&args.data_dir).chain(args.data_log_dir.iter()) {
+    for dir in std::iter::once(&args.data_log_dir).chain(args.snap_dir.iter()) {
         if !dir.exists() {
             eprintln!("Path '{}' does not exist. ", dir.display());
             return ExitCode::FAILURE;
         }
     }
-    let snap_dir = super::version_dir(&args.data_dir);
-    let log_dir = super::version_dir(args.data_log_dir.as_ref().unwrap_or(&args.data_dir));
+    let log_dir = super::version_dir(&args.data_log_dir);
+    let snap_dir = super::version_dir(args.snap_dir.as_ref().unwrap_or(&args.data_log_dir));
     match purge::purge(&log_dir, &snap_dir, args.count) {
         Ok(removed) => {
             let mut out = std::io::stdout().lock();
@@ -153,5 +156,65 @@ pub fn run_purge(args: &PurgeArgs) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        purge: PurgeArgs,
+    }
+
+    /// With two directories the log directory comes first, as in
+    /// `PurgeTxnLog` and `zkCleanup.sh`: given in that order, the purge
+    /// keeps the newest 3 snapshots in the second and the logs they need
+    /// in the first (given the other way round, it finds snapshots where it
+    /// expects logs and refuses, as Java does).
+    #[test]
+    fn purge_takes_the_log_dir_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (logs, snaps) = (tmp.path().join("logs"), tmp.path().join("snaps"));
+        let (log_v2, snap_v2) = (logs.join("version-2"), snaps.join("version-2"));
+        std::fs::create_dir_all(&log_v2).unwrap();
+        std::fs::create_dir_all(&snap_v2).unwrap();
+        let valid = [0u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, b'/'];
+        for z in [1, 5, 9, 13] {
+            std::fs::write(snap_v2.join(format!("snapshot.{z:x}")), valid).unwrap();
+            std::fs::write(log_v2.join(format!("log.{z:x}")), b"log").unwrap();
+        }
+        let parse = |args: &[&std::path::Path]| {
+            let mut argv = vec!["purge".to_string()];
+            argv.extend(args.iter().map(|p| p.display().to_string()));
+            argv.extend(["-n".to_string(), "3".to_string()]);
+            Cli::parse_from(argv).purge
+        };
+        let swapped = parse(&[&snaps, &logs]);
+        assert_eq!(run_purge(&swapped), ExitCode::FAILURE);
+        assert_eq!(std::fs::read_dir(&snap_v2).unwrap().count(), 4);
+        let args = parse(&[&logs, &snaps]);
+        assert_eq!(args.data_log_dir, logs);
+        assert_eq!(run_purge(&args), ExitCode::SUCCESS);
+        let mut left: Vec<String> = std::fs::read_dir(&snap_v2)
+            .unwrap()
+            .chain(std::fs::read_dir(&log_v2).unwrap())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "log.5",
+                "log.9",
+                "log.d",
+                "snapshot.5",
+                "snapshot.9",
+                "snapshot.d"
+            ]
+        );
     }
 }
