@@ -154,6 +154,8 @@ fn bench_suite_runs_java_and_rzk_side_by_side() {
         "20",
         "--stall-duration",
         "1",
+        "--stall-rate",
+        "500",
         "--java-heap",
         "256m",
         "-q",

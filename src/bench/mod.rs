@@ -105,6 +105,10 @@ pub struct RunArgs {
     /// The session timeout to ask for, in ms.
     #[arg(long, default_value_t = 30_000)]
     pub session_timeout: i32,
+    /// Send at this many requests per second in all (paced, latency from
+    /// the scheduled send time) instead of as fast as the server answers.
+    #[arg(long)]
+    pub rate: Option<f64>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -170,8 +174,12 @@ pub struct SuiteArgs {
     #[arg(long, default_value_t = 100)]
     pub scale_value_size: usize,
     /// Seconds of setData load on the big tree (snapshots happen).
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 30.0)]
     pub stall_duration: f64,
+    /// The setData rate of that load (paced, so that a request's latency
+    /// shows a stall rather than queueing).
+    #[arg(long, default_value_t = 10_000.0)]
+    pub stall_rate: f64,
     #[arg(long, default_value_t = 2)]
     pub client_threads: usize,
     /// Only these parts, comma-separated: read, write, mixed, churn,
@@ -268,6 +276,7 @@ fn run_cmd(a: &RunArgs) -> Result<(), String> {
         warmup: seconds(a.warmup),
         duration: seconds(a.duration),
         session_timeout_ms: a.session_timeout,
+        rate: a.rate,
     };
     let progress = workload::Progress {
         enabled: !a.target.quiet,
@@ -371,6 +380,7 @@ fn suite_cmd(a: &SuiteArgs) -> Result<(), String> {
         scale_children: a.scale_children,
         scale_value_size: a.scale_value_size,
         stall_duration: seconds(a.stall_duration),
+        stall_rate: a.stall_rate,
         client_threads: a.client_threads.max(1),
         only: a.only.clone(),
         progress: !a.quiet,

@@ -76,6 +76,8 @@ pub struct RunReport {
     pub sessions: usize,
     pub outstanding: usize,
     pub mix: String,
+    /// The paced request rate, if the run had one.
+    pub rate: Option<f64>,
     pub value_size: usize,
     pub keys: u64,
     pub warmup_s: f64,
@@ -89,6 +91,10 @@ pub struct RunReport {
     pub errors: BTreeMap<String, u64>,
     /// The longest time in the window with no reply on any session.
     pub longest_gap_us: f64,
+    /// When the measured window began (ms since the Unix epoch).
+    pub measure_start_unix_ms: f64,
+    /// The longest latency of each second of the measured window (µs).
+    pub timeline_max_us: Vec<f64>,
     pub server: ServerUsage,
     /// This process's (the load generator's) CPU time per operation.
     pub client_cpu_us_per_op: Option<f64>,
@@ -136,9 +142,10 @@ impl RunReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{} sessions x {} outstanding, mix {}, {}-byte values, {} keys; {:.0} s warm-up, {:.1} s measured",
+            "{} sessions x {} outstanding{}, mix {}, {}-byte values, {} keys; {:.0} s warm-up, {:.1} s measured",
             self.sessions,
             self.outstanding,
+            self.rate.map_or(String::new(), |r| format!(" at {} ops/s", thousands(r))),
             self.mix,
             self.value_size,
             thousands(self.keys as f64),

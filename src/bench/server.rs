@@ -305,9 +305,9 @@ impl Server {
         self.dir.join("server.log")
     }
 
-    /// The snapshot files (`snapshot.<zxid>`) with their sizes.
-    pub fn snapshots(&self) -> Vec<(String, u64)> {
-        let mut out: Vec<(String, u64)> = fs::read_dir(self.version_dir())
+    /// The snapshot files (`snapshot.<zxid>`), oldest first.
+    pub fn snapshots(&self) -> Vec<SnapshotFile> {
+        let mut out: Vec<SnapshotFile> = fs::read_dir(self.version_dir())
             .into_iter()
             .flatten()
             .flatten()
@@ -316,14 +316,32 @@ impl Server {
                 if !name.starts_with("snapshot.") {
                     return None;
                 }
-                Some((name, e.metadata().ok()?.len()))
+                let meta = e.metadata().ok()?;
+                Some(SnapshotFile {
+                    size: meta.len(),
+                    created: meta.created().ok(),
+                    modified: meta.modified().ok(),
+                    name,
+                })
             })
             .collect();
-        out.sort_by_key(|(name, _)| {
-            u64::from_str_radix(name.trim_start_matches("snapshot."), 16).unwrap_or(0)
+        out.sort_by_key(|f| {
+            u64::from_str_radix(f.name.trim_start_matches("snapshot."), 16).unwrap_or(0)
         });
         out
     }
+}
+
+/// A snapshot file in a server's data dir.
+#[derive(Clone, Debug)]
+pub struct SnapshotFile {
+    pub name: String,
+    pub size: u64,
+    /// When the file was created (its birth time) — when writing began,
+    /// for a writer that writes in place or renames a temp file.
+    pub created: Option<std::time::SystemTime>,
+    /// When it was last written.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 impl fmt::Display for Server {

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -15,7 +15,7 @@ use super::client::Connection;
 use super::fanout::{self, FanoutConfig};
 use super::procfs::{self, MachineInfo};
 use super::report::{median, micros, thousands, FanoutReport, RunReport};
-use super::server::{Kind, Programs, Server, COMMON_CFG};
+use super::server::{Kind, Programs, Server, SnapshotFile, COMMON_CFG};
 use super::workload::{self, Layout, Mix, Progress, Workload};
 
 /// What the suite runs.
@@ -44,6 +44,8 @@ pub struct SuiteConfig {
     /// The measured write load on the big tree, during which snapshots are
     /// written.
     pub stall_duration: Duration,
+    /// Its paced setData rate.
+    pub stall_rate: f64,
     pub client_threads: usize,
     /// Scenario names to run; empty for all.
     pub only: Vec<String>,
@@ -276,6 +278,17 @@ pub struct ScaleReport {
     pub stall_run: Option<RunReport>,
     /// Snapshots that appeared during the stall run.
     pub snapshots_during_stall: usize,
+    /// When each was being written: [created, last written + 1 s] in ms
+    /// from the start of the measured window.
+    pub snapshot_windows_ms: Vec<[f64; 2]>,
+    /// The longest request latency in the seconds during which a snapshot
+    /// was being written, and in the other seconds.
+    pub max_latency_during_snapshots_ms: Option<f64>,
+    pub max_latency_otherwise_ms: Option<f64>,
+    /// Reads at 1000/s from 4 other sessions during the stall run.
+    pub read_probe: Option<RunReport>,
+    pub max_read_latency_during_snapshots_ms: Option<f64>,
+    pub max_read_latency_otherwise_ms: Option<f64>,
     /// From spawning the process to the first successful getData.
     pub restart_to_serving_ms: f64,
     pub rss_after_restart_bytes: u64,
@@ -325,6 +338,7 @@ pub struct Settings {
     pub watch_rounds: usize,
     pub scale_znodes: u64,
     pub stall_duration_s: f64,
+    pub stall_rate: f64,
     pub client_threads: usize,
 }
 
@@ -368,6 +382,7 @@ impl SuiteConfig {
             watch_rounds: self.watch_rounds,
             scale_znodes: self.scale_parents * self.scale_children,
             stall_duration_s: self.stall_duration.as_secs_f64(),
+            stall_rate: self.stall_rate,
             client_threads: self.client_threads,
         }
     }
@@ -438,6 +453,7 @@ pub fn run(config: &SuiteConfig, command: String) -> io::Result<SuiteReport> {
                     warmup: config.server_warmup,
                     duration: Duration::from_secs(1),
                     session_timeout_ms: 30_000,
+                    rate: None,
                 };
                 let result = runtime.block_on(workload::run(
                     addr,
@@ -466,6 +482,7 @@ pub fn run(config: &SuiteConfig, command: String) -> io::Result<SuiteReport> {
                 warmup: config.warmup,
                 duration: config.duration,
                 session_timeout_ms: 30_000,
+                rate: None,
             };
             for r in 0..config.repeat {
                 for kind in order(r) {
@@ -638,12 +655,17 @@ fn scale_test(
 
     let mut stall_run = None;
     let mut snapshots_during_stall = 0;
+    let mut snapshot_windows_ms = Vec::new();
+    let (mut max_during, mut max_otherwise) = (None, None);
+    let (mut read_max_during, mut read_max_otherwise) = (None, None);
+    let mut read_probe = None;
     if !config.stall_duration.is_zero() {
         say(&format!(
-            "scale: {kind}: setData load on the big tree for {:.0} s (snapshots are written)",
+            "scale: {kind}: {} setData/s on the big tree for {:.0} s (snapshots are written)",
+            thousands(config.stall_rate),
             config.stall_duration.as_secs_f64()
         ));
-        let before: Vec<String> = server.snapshots().into_iter().map(|(n, _)| n).collect();
+        let before: Vec<String> = server.snapshots().into_iter().map(|f| f.name).collect();
         let w = Workload {
             sessions: config.sessions,
             outstanding: config.outstanding,
@@ -653,25 +675,55 @@ fn scale_test(
             warmup: config.warmup.min(Duration::from_secs(2)),
             duration: config.stall_duration,
             session_timeout_ms: 30_000,
+            rate: Some(config.stall_rate),
         };
-        let report = runtime.block_on(workload::run(
-            server.addr(),
-            &w,
-            Some(pid),
-            &config.progress(format!("[stall {kind}] ")),
-        ))?;
-        snapshots_during_stall = server
+        // Alongside, a few sessions that only read: reads wait for no disk,
+        // so their latency shows stalls of the server itself (its event
+        // loop, a collector) apart from the disk's.
+        let probe = Workload {
+            sessions: 4,
+            outstanding: 4,
+            mix: Mix::parse("get=100").expect("valid mix"),
+            rate: Some(1000.0),
+            ..w.clone()
+        };
+        let write_progress = config.progress(format!("[stall {kind}] "));
+        let quiet = Progress::default();
+        let (report, probe_report) = runtime.block_on(async {
+            let writes = workload::run(server.addr(), &w, Some(pid), &write_progress);
+            let reads = workload::run(server.addr(), &probe, None, &quiet);
+            tokio::join!(writes, reads)
+        });
+        let (report, probe_report) = (report?, probe_report?);
+        let new: Vec<SnapshotFile> = server
             .snapshots()
+            .into_iter()
+            .filter(|f| !before.contains(&f.name))
+            .collect();
+        snapshots_during_stall = new.len();
+        let to_ms = |t: Option<SystemTime>| {
+            t.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_secs_f64() * 1e3 - report.measure_start_unix_ms)
+        };
+        // From the file's creation to a second after its last write (the
+        // fsync and rename that follow leave no trace in its times).
+        snapshot_windows_ms = new
             .iter()
-            .filter(|(n, _)| !before.contains(n))
-            .count();
+            .filter_map(|f| Some([to_ms(f.created)?, to_ms(f.modified)? + 1000.0]))
+            .collect();
+        (max_during, max_otherwise) =
+            split_by_windows(&report.timeline_max_us, &snapshot_windows_ms);
+        (read_max_during, read_max_otherwise) =
+            split_by_windows(&probe_report.timeline_max_us, &snapshot_windows_ms);
         say(&format!(
-            "scale: {kind}: max latency {} us, longest gap {} us, {} snapshots",
+            "scale: {kind}: max latency {} us (reads {} us), longest gap {} us, {} snapshots",
             micros(report.total.latency_us.max),
+            micros(probe_report.total.latency_us.max),
             micros(report.longest_gap_us),
             snapshots_during_stall
         ));
         stall_run = Some(report);
+        read_probe = Some(probe_report);
     }
 
     say(&format!("scale: {kind}: restart"));
@@ -706,7 +758,7 @@ fn scale_test(
     let pid = server.pid().expect("running");
     let rss_after_restart = procfs::process_rss(pid)?;
     // The start-up snapshot is written before serving, by both servers.
-    let snapshot_bytes = server.snapshots().last().map_or(0, |(_, size)| *size);
+    let snapshot_bytes = server.snapshots().last().map_or(0, |f| f.size);
     say(&format!(
         "scale: {kind}: serving {restart_ms:.0} ms after the restart; snapshot {:.1} MiB",
         snapshot_bytes as f64 / 1048576.0
@@ -724,10 +776,34 @@ fn scale_test(
         fill_creates_per_s: znodes as f64 / fill_seconds,
         stall_run,
         snapshots_during_stall,
+        snapshot_windows_ms,
+        max_latency_during_snapshots_ms: max_during,
+        max_latency_otherwise_ms: max_otherwise,
+        read_probe,
+        max_read_latency_during_snapshots_ms: read_max_during,
+        max_read_latency_otherwise_ms: read_max_otherwise,
         restart_to_serving_ms: restart_ms,
         rss_after_restart_bytes: rss_after_restart,
         snapshot_bytes,
     })
+}
+
+/// The longest latency (ms) of the seconds that overlap one of `windows`
+/// (ms from the window start), and of the other seconds.
+fn split_by_windows(timeline_us: &[f64], windows: &[[f64; 2]]) -> (Option<f64>, Option<f64>) {
+    let mut during: Option<f64> = None;
+    let mut otherwise: Option<f64> = None;
+    for (i, &max_us) in timeline_us.iter().enumerate() {
+        let (lo, hi) = (i as f64 * 1e3, (i + 1) as f64 * 1e3);
+        let overlaps = windows.iter().any(|[c, m]| *c < hi && *m >= lo);
+        let slot = if overlaps {
+            &mut during
+        } else {
+            &mut otherwise
+        };
+        *slot = Some(slot.map_or(max_us / 1e3, |v: f64| v.max(max_us / 1e3)));
+    }
+    (during, otherwise)
 }
 
 /// The median of a figure over runs (`None` if no run has it).
@@ -890,14 +966,23 @@ pub fn summarize(report: &SuiteReport) -> Vec<Figure> {
         ));
         let (a, b) = pair(&|s| Some(s.snapshot_bytes as f64));
         out.push(figure("scale", "snapshot size", Format::Bytes, a, b, None));
-        let (a, b) = pair(&|s| s.stall_run.as_ref().map(|x| x.total.latency_us.max / 1e3));
+        let (a, b) = pair(&|s| s.max_latency_during_snapshots_ms);
         out.push(figure(
             "scale",
-            "longest request (snapshots) ms",
+            "setData max, snapshot writing, ms",
             Format::Millis,
             a,
             b,
             Some(Target::RzkAtMost(5.0)),
+        ));
+        let (a, b) = pair(&|s| s.max_latency_otherwise_ms);
+        out.push(figure(
+            "scale",
+            "setData max, no snapshot, ms",
+            Format::Millis,
+            a,
+            b,
+            None,
         ));
         let (a, b) = pair(&|s| s.stall_run.as_ref().map(|x| x.longest_gap_us / 1e3));
         out.push(figure(
@@ -908,11 +993,38 @@ pub fn summarize(report: &SuiteReport) -> Vec<Figure> {
             b,
             None,
         ));
-        let (a, b) = pair(&|s| s.stall_run.as_ref().map(|x| x.total.latency_us.p999 / 1e3));
+        let (a, b) = pair(&|s| s.max_read_latency_during_snapshots_ms);
         out.push(figure(
             "scale",
-            "p99.9 under snapshots ms",
+            "getData max, snapshot writing, ms",
             Format::Millis,
+            a,
+            b,
+            Some(Target::RzkAtMost(5.0)),
+        ));
+        let (a, b) = pair(&|s| s.max_read_latency_otherwise_ms);
+        out.push(figure(
+            "scale",
+            "getData max, no snapshot, ms",
+            Format::Millis,
+            a,
+            b,
+            None,
+        ));
+        let (a, b) = pair(&|s| s.stall_run.as_ref().map(|x| x.total.latency_us.p99 / 1e3));
+        out.push(figure(
+            "scale",
+            "setData p99 then, ms",
+            Format::Millis,
+            a,
+            b,
+            None,
+        ));
+        let (a, b) = pair(&|s| s.stall_run.as_ref().and_then(|x| x.server.cpu_us_per_op));
+        out.push(figure(
+            "scale",
+            "server CPU us/op then",
+            Format::Decimal2,
             a,
             b,
             None,
@@ -929,7 +1041,7 @@ pub fn summarize(report: &SuiteReport) -> Vec<Figure> {
         let (a, b) = pair(&|s| s.stall_run.as_ref().map(|x| x.total.ops_per_s));
         out.push(figure(
             "scale",
-            "setData ops/s (1M tree)",
+            "paced setData ops/s done",
             Format::Count,
             a,
             b,
@@ -1060,6 +1172,22 @@ mod tests {
         assert_eq!(Target::RatioAtMost(0.5).met(Some(1.0), None), None);
         assert_eq!(Target::RatioAtMost(1.0 / 3.0).describe(), "<= 1/3x");
         assert_eq!(Target::RatioAtLeast(2.0).describe(), ">= 2x");
+    }
+
+    #[test]
+    fn latencies_split_by_snapshot_windows() {
+        let timeline = [1000.0, 9000.0, 2000.0, 3000.0];
+        // A snapshot written from 1.2 s to 1.8 s: second 1 only.
+        assert_eq!(
+            split_by_windows(&timeline, &[[1200.0, 1800.0]]),
+            (Some(9.0), Some(3.0))
+        );
+        // One from 0.5 s to 2.1 s: seconds 0, 1 and 2.
+        assert_eq!(
+            split_by_windows(&timeline, &[[500.0, 2100.0]]),
+            (Some(9.0), Some(3.0))
+        );
+        assert_eq!(split_by_windows(&timeline, &[]), (None, Some(9.0)));
     }
 
     #[test]

@@ -187,6 +187,9 @@ pub struct Workload {
     pub warmup: Duration,
     pub duration: Duration,
     pub session_timeout_ms: i32,
+    /// Requests per second over all sessions (paced; `None`: as fast as
+    /// the server answers, `outstanding` in flight per session).
+    pub rate: Option<f64>,
 }
 
 /// How a run reports as it goes.
@@ -251,7 +254,12 @@ struct Shared {
     /// without any reply in the measured window.
     last_reply_ns: AtomicU64,
     max_gap_ns: AtomicU64,
+    /// When the measured window began (ns since `base`).
+    measure_start_ns: AtomicU64,
     histograms: Mutex<Vec<Histogram<u64>>>,
+    /// The longest latency (ns) of the replies in each second of the
+    /// measured window.
+    timeline: Mutex<Vec<u64>>,
     /// Error replies by `op:code`.
     errors: Mutex<BTreeMap<String, u64>>,
 }
@@ -265,14 +273,41 @@ impl Shared {
         self.phase.load(Ordering::Relaxed)
     }
 
-    fn merge(&self, samples: &mut [Vec<u64>; 7]) {
-        let mut hists = self.histograms.lock().unwrap_or_else(|e| e.into_inner());
-        for (i, batch) in samples.iter_mut().enumerate() {
-            for &v in batch.iter() {
-                hists[i].saturating_record(v.max(1));
+    fn merge(&self, rec: &mut Recorder) {
+        {
+            let mut hists = self.histograms.lock().unwrap_or_else(|e| e.into_inner());
+            for (i, batch) in rec.samples.iter_mut().enumerate() {
+                for &v in batch.iter() {
+                    hists[i].saturating_record(v.max(1));
+                }
+                batch.clear();
             }
-            batch.clear();
         }
+        if !rec.timeline.is_empty() {
+            let mut timeline = self.timeline.lock().unwrap_or_else(|e| e.into_inner());
+            if timeline.len() < rec.timeline.len() {
+                timeline.resize(rec.timeline.len(), 0);
+            }
+            for (t, v) in timeline.iter_mut().zip(rec.timeline.iter_mut()) {
+                *t = (*t).max(*v);
+                *v = 0;
+            }
+        }
+    }
+}
+
+/// A session's measurements not yet merged into [`Shared`].
+#[derive(Default)]
+struct Recorder {
+    /// Latencies (ns) per operation kind.
+    samples: [Vec<u64>; 7],
+    /// The longest latency per second of the measured window.
+    timeline: Vec<u64>,
+}
+
+impl Recorder {
+    fn full(&self) -> bool {
+        self.samples.iter().any(|s| s.len() >= SAMPLE_BATCH)
     }
 }
 
@@ -299,11 +334,19 @@ async fn session_loop(
     let parents = workload.layout.parents().max(1);
     let mut inflight: VecDeque<InFlight> = VecDeque::with_capacity(workload.outstanding);
     let mut own_ephemerals: VecDeque<String> = VecDeque::new();
-    let mut samples: [Vec<u64>; 7] = Default::default();
+    let mut rec = Recorder::default();
     let mut path = String::with_capacity(64);
     let mut path2 = String::with_capacity(64);
     let mut last_send = Instant::now();
-    let ping_every = conn.timeout / 3;
+    let ping_every = (conn.timeout / 3).max(Duration::from_millis(100));
+    // With a rate, each session sends on a schedule (sessions / rate apart,
+    // starting at a random offset) and a request's latency counts from its
+    // scheduled time, so that a server stall also delays what it held up.
+    let pace = workload
+        .rate
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(workload.sessions as f64 / r));
+    let mut next_at = Instant::now() + pace.map_or(Duration::ZERO, |p| p.mul_f64(rng.f64()));
 
     loop {
         let phase = shared.phase();
@@ -311,11 +354,21 @@ async fn session_loop(
             break;
         }
         while inflight.len() < workload.outstanding {
+            let sent_ns = match pace {
+                Some(pace) => {
+                    if next_at > Instant::now() {
+                        break;
+                    }
+                    let at = next_at;
+                    next_at += pace;
+                    at.saturating_duration_since(shared.base).as_nanos() as u64
+                }
+                None => shared.now_ns(),
+            };
             let mut kind = workload.mix.pick(&mut rng);
             if kind == OpKind::Delete && own_ephemerals.is_empty() {
                 kind = OpKind::Create;
             }
-            let sent_ns = shared.now_ns();
             let xid = match kind {
                 OpKind::GetData => {
                     workload.layout.key_path(rng.u64(0..keys), &mut path);
@@ -356,30 +409,19 @@ async fn session_loop(
             last_send = Instant::now();
         }
         conn.flush().await?;
-        let frame = tokio::time::timeout(
-            ping_every.max(Duration::from_millis(100)),
-            conn.read_frame(),
-        )
-        .await;
+        let mut wake = Instant::now() + ping_every;
+        if pace.is_some() && inflight.len() < workload.outstanding {
+            wake = wake.min(next_at);
+        }
+        let frame = tokio::time::timeout_at(wake.into(), conn.read_frame()).await;
         let frame = match frame {
             Ok(frame) => frame?,
             Err(_) => continue, // nothing in a while: ping (above) and wait on
         };
-        let mut handled = handle_reply(
-            frame,
-            &mut inflight,
-            &mut own_ephemerals,
-            &mut samples,
-            &shared,
-        )?;
+        let mut handled =
+            handle_reply(frame, &mut inflight, &mut own_ephemerals, &mut rec, &shared)?;
         while let Some(frame) = conn.try_frame() {
-            handled += handle_reply(
-                frame,
-                &mut inflight,
-                &mut own_ephemerals,
-                &mut samples,
-                &shared,
-            )?;
+            handled += handle_reply(frame, &mut inflight, &mut own_ephemerals, &mut rec, &shared)?;
         }
         if handled > 0 {
             shared.completed.fetch_add(handled, Ordering::Relaxed);
@@ -391,8 +433,8 @@ async fn session_loop(
                 }
             }
         }
-        if samples.iter().any(|s| s.len() >= SAMPLE_BATCH) {
-            shared.merge(&mut samples);
+        if rec.full() {
+            shared.merge(&mut rec);
         }
     }
     // Drain what is in flight (not measured any more), then close.
@@ -400,15 +442,9 @@ async fn session_loop(
         let frame = tokio::time::timeout(PATIENCE, conn.read_frame())
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no reply while draining"))??;
-        handle_reply(
-            frame,
-            &mut inflight,
-            &mut own_ephemerals,
-            &mut samples,
-            &shared,
-        )?;
+        handle_reply(frame, &mut inflight, &mut own_ephemerals, &mut rec, &shared)?;
     }
-    shared.merge(&mut samples);
+    shared.merge(&mut rec);
     conn.close().await;
     Ok(())
 }
@@ -419,7 +455,7 @@ fn handle_reply(
     frame: Bytes,
     inflight: &mut VecDeque<InFlight>,
     own_ephemerals: &mut VecDeque<String>,
-    samples: &mut [Vec<u64>; 7],
+    rec: &mut Recorder,
     shared: &Shared,
 ) -> io::Result<u64> {
     let reply = client::parse_reply(frame)?;
@@ -457,7 +493,14 @@ fn handle_reply(
         }
     }
     if shared.phase() == MEASURE {
-        samples[request.kind.index()].push(now.saturating_sub(request.sent_ns));
+        let latency = now.saturating_sub(request.sent_ns);
+        rec.samples[request.kind.index()].push(latency);
+        let second = (now.saturating_sub(shared.measure_start_ns.load(Ordering::Relaxed))
+            / 1_000_000_000) as usize;
+        if rec.timeline.len() <= second {
+            rec.timeline.resize(second + 1, 0);
+        }
+        rec.timeline[second] = rec.timeline[second].max(latency);
     }
     Ok(1)
 }
@@ -526,6 +569,8 @@ pub async fn run(
         completed: AtomicU64::new(0),
         last_reply_ns: AtomicU64::new(0),
         max_gap_ns: AtomicU64::new(0),
+        measure_start_ns: AtomicU64::new(0),
+        timeline: Mutex::new(Vec::new()),
         histograms: Mutex::new(OpKind::ALL.iter().map(|_| new_histogram()).collect()),
         errors: Mutex::new(BTreeMap::new()),
     });
@@ -591,6 +636,13 @@ pub async fn run(
         return Err(e);
     }
     let start = CpuMark::take(pid);
+    let measure_start_unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    shared.measure_start_ns.store(
+        start.at.saturating_duration_since(shared.base).as_nanos() as u64,
+        Ordering::Relaxed,
+    );
     shared.phase.store(MEASURE, Ordering::Relaxed);
     watch_progress("measure", start.at, workload.duration).await;
     shared.phase.store(STOP, Ordering::Relaxed);
@@ -633,6 +685,13 @@ pub async fn run(
         );
     }
     let total = OpReport::from_histogram(&all, elapsed);
+    let timeline: Vec<f64> = shared
+        .timeline
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|ns| *ns as f64 / 1e3)
+        .collect();
     let total_ops = total.ops;
     let per_op = |cpu: Duration| {
         if total_ops == 0 {
@@ -653,6 +712,7 @@ pub async fn run(
         sessions: workload.sessions,
         outstanding: workload.outstanding,
         mix: workload.mix.describe(),
+        rate: workload.rate,
         value_size: workload.value_size,
         keys: workload.layout.keys,
         warmup_s: workload.warmup.as_secs_f64(),
@@ -661,6 +721,8 @@ pub async fn run(
         ops,
         errors,
         longest_gap_us: shared.max_gap_ns.load(Ordering::Relaxed) as f64 / 1e3,
+        measure_start_unix_ms,
+        timeline_max_us: timeline,
         server: ServerUsage {
             pid,
             cpu_s: server_cpu.map(|c| c.as_secs_f64()),
