@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::Barrier;
 
 use super::client::{self, create_mode, Connection, PATIENCE};
 use super::procfs;
@@ -55,21 +54,28 @@ pub async fn run(
     let cpu_start = pid.and_then(|p| procfs::process_cpu(p).ok());
     for round in 0..config.rounds {
         progress.print(&format!("round {}/{}", round + 1, config.rounds));
-        let barrier = Arc::new(Barrier::new(conns.len() + 1));
+        // Each watcher reports its registration, then waits in its socket
+        // read: when the change goes out no task is runnable but the readers.
+        let (registered_tx, mut registered_rx) = tokio::sync::mpsc::unbounded_channel();
+        let watchers = conns.len();
         let mut tasks = tokio::task::JoinSet::new();
         for mut conn in conns.drain(..) {
-            let barrier = Arc::clone(&barrier);
+            let registered_tx = registered_tx.clone();
             let watched = watched.clone();
             tasks.spawn(async move {
                 conn.queue_get_data(&watched, true);
-                let registered = conn.call().await;
-                barrier.wait().await;
-                let reply = registered?;
-                if reply.header.err != 0 {
-                    return Err(io::Error::other(format!(
+                let registered = match conn.call().await {
+                    Ok(reply) if reply.header.err == 0 => Ok(()),
+                    Ok(reply) => Err(io::Error::other(format!(
                         "getData with a watch: error {}",
                         reply.header.err
-                    )));
+                    ))),
+                    Err(e) => Err(e),
+                };
+                let failed = registered.is_err();
+                let _ = registered_tx.send(registered);
+                if failed {
+                    return Err(io::Error::other("the watch was not registered"));
                 }
                 let arrived = tokio::time::timeout(PATIENCE, async {
                     loop {
@@ -84,7 +90,14 @@ pub async fn run(
                 Ok((conn, arrived))
             });
         }
-        barrier.wait().await;
+        drop(registered_tx);
+        for _ in 0..watchers {
+            match registered_rx.recv().await {
+                Some(Ok(())) => {}
+                Some(Err(e)) => return Err(e),
+                None => return Err(io::Error::other("a watcher task ended early")),
+            }
+        }
         // Every watch is registered: change the node.
         let sent = Instant::now();
         trigger.queue_set_data(&watched, &value);
