@@ -6,7 +6,7 @@ CARGO ?= cargo
 # 4: 13.5 s for the harness tests).
 COMPAT_THREADS ?= 3
 
-.PHONY: all build run test compat lint golden clean
+.PHONY: all build run test compat bench lint golden clean
 
 all: build
 
@@ -30,6 +30,17 @@ compat:
 	$(CARGO) build --release --bin rzk
 	RZK_BIN="$(CURDIR)/target/release/rzk" \
 		$(CARGO) test -p rzk-compat-tests -- --test-threads=$(COMPAT_THREADS)
+
+# Java ZooKeeper 3.9.5 and rzk side by side (README "Benchmarks"): the same
+# scenarios against both, alternating, then the million-znode scale figures;
+# prints each figure for both with the ratio rzk/Java. About 15 minutes; not
+# part of `make test` (the compat tests run it once in a tiny configuration).
+# Options go through BENCH_ARGS, e.g. BENCH_ARGS="--only read,write --duration 5".
+BENCH_DIR ?= $(CURDIR)/target/bench
+BENCH_ARGS ?=
+bench:
+	scripts/setup-test-deps.sh
+	$(CARGO) run --release --quiet --bin rzk -- bench suite --work-dir "$(BENCH_DIR)" $(BENCH_ARGS)
 
 # Regenerates the jute golden files from the Java 3.9.5 jute classes; run it
 # after changing the schema or the samples (jute/tests/support), then review

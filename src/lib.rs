@@ -2,6 +2,7 @@
 //! servers byte for byte. See `docs/architecture.md` for the map of modules.
 
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod pipeline;
 pub mod proto;

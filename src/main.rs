@@ -44,6 +44,9 @@ enum Command {
     /// Print a snapshot file as Java's SnapshotFormatter does, or compare
     /// two as SnapshotComparer does.
     Snapshot(SnapshotArgs),
+    /// Benchmarks: a load generator (`run`), watch fan-out (`watch`), and
+    /// Java ZooKeeper vs rzk side by side (`suite`, what `make bench` runs).
+    Bench(Box<rzk::bench::BenchArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -132,6 +135,7 @@ fn main() -> ExitCode {
         Some(Command::Txnlog(args)) => rzk::txnlog::cli::run_txnlog(&args),
         Some(Command::Purge(args)) => rzk::txnlog::cli::run_purge(&args),
         Some(Command::Snapshot(args)) => snapshot_tool(&args),
+        Some(Command::Bench(args)) => rzk::bench::main(&args),
         None => serve(&cli.server),
     }
 }
