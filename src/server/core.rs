@@ -338,7 +338,7 @@ impl Core {
                 self.fatal = Some(format!("the transaction log failed: {reason}"));
             }
             // Snapshots are the shell's business.
-            Input::SnapshotDue { .. } => {}
+            Input::SnapshotDue { .. } | Input::Wake => {}
         }
         if let Some(reason) = self.fatal.take() {
             tracing::error!("{reason}");

@@ -59,6 +59,9 @@ pub enum Input {
     /// The log was rolled by the snapshot rule: time for a snapshot (the
     /// shell takes it; the core ignores this).
     SnapshotDue { zxid: i64 },
+    /// The time a background job asked for has come (the shell's
+    /// background work; the core ignores this).
+    Wake,
 }
 
 /// What the core asks the network shell to do.
@@ -306,12 +309,14 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
             listener,
             net,
             move |input, out| {
-                if let Input::SnapshotDue { .. } = input {
-                    snapshots.start(core.tree(), core.committed_sessions());
-                } else {
-                    core.handle(input, clock.now(), out);
+                match input {
+                    Input::SnapshotDue { .. } => {
+                        snapshots.start(core.tree(), core.committed_sessions())
+                    }
+                    Input::Wake => {}
+                    input => core.handle(input, clock.now(), out),
                 }
-                snapshots.work(core.tree());
+                snapshots.work(core.tree())
             },
             events_rx,
             shutdown,

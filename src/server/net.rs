@@ -78,12 +78,12 @@ struct ConnectionCounts {
     total: usize,
 }
 
-/// Serves until `shutdown` resolves: accepts connections and runs `core`
-/// (called once per input, with the outputs it produced drained after).
 /// Serves until `shutdown` resolves or the core asks to stop
 /// ([`Output::Stop`], returned as the error): accepts connections and runs
 /// `core` on every input — from the connections, the ticker, and `events`
-/// (what other threads, such as the transaction log's, report).
+/// (what other threads, such as the transaction log's, report). When `core`
+/// returns a duration, it gets an [`Input::Wake`] after that long unless
+/// another input comes first (background work that is done in slices).
 pub async fn serve<C>(
     listener: TcpListener,
     config: NetConfig,
@@ -92,7 +92,7 @@ pub async fn serve<C>(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), String>
 where
-    C: FnMut(Input, &mut Vec<Output>),
+    C: FnMut(Input, &mut Vec<Output>) -> Option<Duration>,
 {
     let (input_tx, mut input_rx) = mpsc::unbounded_channel::<Input>();
     let outstanding = Arc::new(Semaphore::new(config.max_outstanding.max(1)));
@@ -102,7 +102,9 @@ where
     let mut ticker = tokio::time::interval(config.tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut outputs = Vec::new();
-    tokio::pin!(shutdown);
+    let wake = tokio::time::sleep(Duration::ZERO);
+    let mut wake_armed = false;
+    tokio::pin!(shutdown, wake);
 
     loop {
         tokio::select! {
@@ -137,7 +139,7 @@ where
             Some(input) = input_rx.recv() => {
                 let closed = match &input { Input::Closed { conn } => Some(*conn), _ => None };
                 let is_frame = matches!(input, Input::Frame { .. });
-                core(input, &mut outputs);
+                let wake_after = core(input, &mut outputs);
                 if is_frame {
                     // The frame is processed: its reader may read another.
                     outstanding.add_permits(1);
@@ -146,18 +148,37 @@ where
                 if let Some(conn) = closed {
                     writers.remove(&conn);
                 }
+                wake_armed = arm(wake.as_mut(), wake_after);
             }
             Some(event) = events.recv() => {
-                core(event, &mut outputs);
+                let wake_after = core(event, &mut outputs);
                 dispatch(&mut outputs, &mut writers)?;
+                wake_armed = arm(wake.as_mut(), wake_after);
             }
             _ = ticker.tick() => {
-                core(Input::Tick, &mut outputs);
+                let wake_after = core(Input::Tick, &mut outputs);
                 dispatch(&mut outputs, &mut writers)?;
+                wake_armed = arm(wake.as_mut(), wake_after);
+            }
+            _ = &mut wake, if wake_armed => {
+                let wake_after = core(Input::Wake, &mut outputs);
+                dispatch(&mut outputs, &mut writers)?;
+                wake_armed = arm(wake.as_mut(), wake_after);
             }
         }
     }
     Ok(())
+}
+
+/// Sets the wake-up timer for `after` from now; returns whether it is set.
+fn arm(timer: std::pin::Pin<&mut tokio::time::Sleep>, after: Option<Duration>) -> bool {
+    match after {
+        Some(after) => {
+            timer.reset(tokio::time::Instant::now() + after);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Whether a new connection from `remote` is within the limits; logs why not.
@@ -426,6 +447,7 @@ mod tests {
                 });
                 out.push(Output::Close { conn });
             }
+            None
         };
         let clients = async {
             for i in 0..200 {

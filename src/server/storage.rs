@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::config::ServerConfig;
 use crate::proto::op;
@@ -226,20 +226,28 @@ pub fn startup_snapshot(
     Ok(Some(written.path))
 }
 
-/// A fuzzy snapshot being written while the server serves: stepped between
-/// inputs, for a bounded time each.
+/// A fuzzy snapshot being written while the server serves: the core's
+/// thread walks the tree in short slices, and between two slices serves for
+/// at least as long, so a snapshot takes at most half of the core's time and
+/// no request waits behind it for more than a slice.
 pub struct Snapshotter {
     dir: PathBuf,
     options: WriteOptions,
     current: Option<FuzzySnapshot>,
+    /// When the next slice may start.
+    next_slice: Instant,
 }
 
-/// How long one round of snapshot work may take before the core serves
+/// How long one slice of snapshot work may take before the core serves
 /// again.
-const SNAPSHOT_ROUND: std::time::Duration = std::time::Duration::from_millis(2);
+const SNAPSHOT_SLICE: Duration = Duration::from_millis(1);
+
+/// The time left to serving after a slice, as a multiple of the slice's
+/// length (1 = the snapshot gets at most half of the core's time).
+const SERVE_PER_SLICE: u32 = 1;
 
 /// The bytes serialized per step.
-const SNAPSHOT_STEP_BYTES: usize = 64 * 1024;
+const SNAPSHOT_STEP_BYTES: usize = 32 * 1024;
 
 impl Snapshotter {
     pub fn new(dirs: &DataDirs, config: &ServerConfig) -> Self {
@@ -247,6 +255,7 @@ impl Snapshotter {
             dir: dirs.snap_dir.clone(),
             options: WriteOptions::from_props(&config.zookeeper),
             current: None,
+            next_slice: Instant::now(),
         }
     }
 
@@ -274,18 +283,32 @@ impl Snapshotter {
         }
     }
 
-    /// Does a bounded amount of work on the snapshot in progress.
-    pub fn work(&mut self, tree: &DataTree) {
-        let Some(snapshot) = self.current.as_mut() else {
-            return;
-        };
+    /// Does a slice of work on the snapshot in progress, if its turn has
+    /// come. Returns how long until it wants to work again (`None`: no
+    /// snapshot is being written).
+    pub fn work(&mut self, tree: &DataTree) -> Option<Duration> {
+        let snapshot = self.current.as_mut()?;
         let started = Instant::now();
-        while started.elapsed() < SNAPSHOT_ROUND {
-            match snapshot.step(tree, SNAPSHOT_STEP_BYTES) {
-                Step::Progress => {}
-                Step::Full | Step::Done => break,
+        if started < self.next_slice {
+            return Some(self.next_slice - started);
+        }
+        let mut last = Step::Progress;
+        while started.elapsed() < SNAPSHOT_SLICE {
+            last = snapshot.step(tree, SNAPSHOT_STEP_BYTES);
+            if last != Step::Progress {
+                break;
             }
         }
+        let ended = Instant::now();
+        let worked = ended - started;
+        let pause = match last {
+            Step::Progress => worked * SERVE_PER_SLICE,
+            // The writer thread is behind: look again a little later.
+            Step::Full => worked.max(SNAPSHOT_SLICE),
+            // Everything is queued: the writer finishes the file.
+            Step::Done => Duration::from_millis(10),
+        };
+        self.next_slice = ended + pause;
         if snapshot.is_written() {
             if let Some(done) = self.current.take() {
                 match done.finish() {
@@ -297,7 +320,14 @@ impl Snapshotter {
                     Err(e) => tracing::error!("the snapshot failed: {e}"),
                 }
             }
+            return None;
         }
+        Some(pause.max(Duration::from_micros(200)))
+    }
+
+    /// Nodes serialized by the snapshot in progress.
+    pub fn nodes_written(&self) -> Option<u64> {
+        self.current.as_ref().map(FuzzySnapshot::nodes_written)
     }
 
     /// True while a snapshot is being written.
@@ -383,5 +413,66 @@ mod tests {
         let config = config(tmp.path(), tmp.path(), true);
         let restored = restore(&open_dirs(&config).unwrap(), &config).unwrap();
         assert_eq!(restored.tree.last_processed_zxid(), 0);
+    }
+
+    /// A snapshot is written in slices: right after a slice the next one
+    /// waits (the core serves meanwhile), and the slices together write a
+    /// snapshot that loads as the tree.
+    #[test]
+    fn snapshots_are_written_in_slices_with_serving_between() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, logs) = (tmp.path().join("data"), tmp.path().join("logs"));
+        let config = config(&data, &logs, true);
+        let dirs = open_dirs(&config).unwrap();
+        let mut tree = DataTree::new(crate::tree::TreeConfig {
+            digest_enabled: true,
+            owners: Default::default(),
+        });
+        let mut triggers = Vec::new();
+        let value = bytes::Bytes::from(vec![7u8; 100]);
+        for i in 0..50_000i64 {
+            tree.create_node(
+                &format!("/n{i}"),
+                Some(value.clone()),
+                None,
+                0,
+                -1,
+                i + 1,
+                0,
+                &mut triggers,
+            )
+            .unwrap();
+        }
+        let mut snapshots = Snapshotter::new(&dirs, &config);
+        assert_eq!(snapshots.work(&tree), None, "nothing to do yet");
+        snapshots.start(&tree, vec![(0x42, 30_000)]);
+        assert!(snapshots.busy());
+        let wait = snapshots.work(&tree).expect("a snapshot in progress");
+        let after_first = snapshots.nodes_written().unwrap();
+        assert!(after_first > 0 && after_first < 50_000, "{after_first}");
+        // Its turn has not come again: no work now.
+        assert_eq!(
+            snapshots.work(&tree).map(|w| w > Duration::ZERO),
+            Some(true)
+        );
+        assert_eq!(snapshots.nodes_written(), Some(after_first));
+        let mut wait = Some(wait);
+        let mut slices = 1;
+        while let Some(w) = wait {
+            std::thread::sleep(w);
+            wait = snapshots.work(&tree);
+            slices += 1;
+        }
+        assert!(!snapshots.busy());
+        assert!(slices > 2, "{slices} slices");
+        let path = dirs.snap_dir.join(snapshot::snapshot_file_name(
+            tree.last_processed_zxid(),
+            crate::config::SnapshotCompression::Checked,
+        ));
+        let loaded =
+            snapshot::load_snapshot_file(&path, &snapshot::ReadOptions::default()).unwrap();
+        assert_eq!(loaded.tree.node_count(), tree.node_count());
+        assert_eq!(loaded.tree.digest(), tree.digest());
+        assert_eq!(loaded.sessions.get(&0x42), Some(&30_000));
     }
 }
