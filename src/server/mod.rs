@@ -305,7 +305,10 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
             }
             tracing::info!("shutting down");
         };
-        let result = net::serve(
+        // The core runs as a task of the runtime, not on this thread: a
+        // connection's reader then wakes it on the same worker thread
+        // (without a cross-thread wake-up per request).
+        let serving = tokio::spawn(net::serve(
             listener,
             net,
             move |input, out| {
@@ -320,9 +323,11 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
             },
             events_rx,
             shutdown,
-        )
-        .await
-        .map_err(ServerError);
+        ));
+        let result = match serving.await {
+            Ok(result) => result.map_err(ServerError),
+            Err(e) => Err(ServerError(format!("the server task failed: {e}"))),
+        };
         // What was acknowledged is durable already; let the stage finish
         // what it has.
         let stage = stage.lock().ok().and_then(|mut s| s.take());

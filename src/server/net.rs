@@ -308,7 +308,8 @@ fn spawn_connection(
 }
 
 /// Reads frames until the socket ends or sends something invalid; returns
-/// why it stopped.
+/// why it stopped. Reads go into one buffer, so a client that pipelines
+/// costs one system call for many frames.
 async fn read_loop(
     conn: ConnId,
     mut socket: OwnedReadHalf,
@@ -316,68 +317,88 @@ async fn read_loop(
     inputs: &mpsc::UnboundedSender<Input>,
     outstanding: &Semaphore,
 ) -> String {
+    let mut buffer = BytesMut::with_capacity(READ_BUFFER);
     let mut first = true;
     loop {
-        let mut len_bytes = [0u8; 4];
-        if let Err(e) = socket.read_exact(&mut len_bytes).await {
-            return format!("end of stream ({e})");
-        }
-        let len = i32::from_be_bytes(len_bytes);
-        if first {
-            if let Some(word) = proto::four_letter_word(len) {
-                let trace_mask = if word == "stmk" {
-                    read_trace_mask(&socket)
-                } else {
-                    None
-                };
-                let _ = inputs.send(Input::FourLetterWord {
+        // Frames already in the buffer go first.
+        while buffer.len() >= 4 {
+            let len = i32::from_be_bytes([buffer[0], buffer[1], buffer[2], buffer[3]]);
+            if first {
+                if let Some(word) = proto::four_letter_word(len) {
+                    let trace_mask = if word == "stmk" {
+                        read_trace_mask(&socket, &buffer[4..])
+                    } else {
+                        None
+                    };
+                    let _ = inputs.send(Input::FourLetterWord {
+                        conn,
+                        word,
+                        trace_mask,
+                    });
+                    // The core answers and closes; nothing more is read.
+                    return format!("four-letter word {word}");
+                }
+            }
+            if len < 0 || len > max_frame {
+                tracing::warn!(
                     conn,
-                    word,
-                    trace_mask,
-                });
-                // The core answers and closes; nothing more is read.
-                return format!("four-letter word {word}");
+                    "closing: a message with advertised length {len} is either malformed or too \
+                     large to process (length is greater than jute.maxbuffer={max_frame})"
+                );
+                return format!("bad length {len}");
+            }
+            let whole = 4 + len as usize;
+            if buffer.len() < whole {
+                buffer.reserve(whole - buffer.len());
+                break;
+            }
+            first = false;
+            let mut frame = buffer.split_to(whole);
+            let body = frame.split_off(4).freeze();
+            // Wait while too many requests are unprocessed; the core's loop
+            // returns the permit.
+            match outstanding.acquire().await {
+                Ok(permit) => permit.forget(),
+                Err(_) => return "server stopped".to_string(),
+            }
+            if inputs.send(Input::Frame { conn, frame: body }).is_err() {
+                return "server stopped".to_string();
             }
         }
-        if len < 0 || len > max_frame {
-            tracing::warn!(
-                conn,
-                "closing: a message with advertised length {len} is either malformed or too \
-                 large to process (length is greater than jute.maxbuffer={max_frame})"
-            );
-            return format!("bad length {len}");
+        if buffer.capacity() - buffer.len() < 4 {
+            buffer.reserve(READ_BUFFER);
         }
-        let mut body = BytesMut::zeroed(len as usize);
-        if let Err(e) = socket.read_exact(&mut body).await {
-            return format!("end of stream inside a frame ({e})");
-        }
-        first = false;
-        // Wait while too many requests are unprocessed; the core's loop
-        // returns the permit.
-        match outstanding.acquire().await {
-            Ok(permit) => permit.forget(),
-            Err(_) => return "server stopped".to_string(),
-        }
-        if inputs
-            .send(Input::Frame {
-                conn,
-                frame: body.freeze(),
-            })
-            .is_err()
-        {
-            return "server stopped".to_string();
+        match socket.read_buf(&mut buffer).await {
+            Ok(0) => {
+                return if buffer.is_empty() {
+                    "end of stream".to_string()
+                } else {
+                    "end of stream inside a frame".to_string()
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return format!("end of stream ({e})"),
         }
     }
 }
 
+/// How much a connection's reader asks for at a time.
+const READ_BUFFER: usize = 16 * 1024;
+
 /// `stmk`'s argument, a long: Java takes it with one non-blocking read of
-/// 8 bytes right after the command, so it must come with the command.
-fn read_trace_mask(socket: &OwnedReadHalf) -> Option<i64> {
+/// 8 bytes right after the command, so it must come with the command
+/// (`read` is what came with it into the buffer).
+fn read_trace_mask(socket: &OwnedReadHalf, read: &[u8]) -> Option<i64> {
     let mut mask = [0u8; 8];
-    match socket.try_read(&mut mask) {
-        Ok(8) => Some(i64::from_be_bytes(mask)),
-        _ => None,
+    let have = read.len().min(8);
+    mask[..have].copy_from_slice(&read[..have]);
+    if have < 8 {
+        match socket.try_read(&mut mask[have..]) {
+            Ok(n) if have + n == 8 => {}
+            _ => return None,
+        }
     }
+    Some(i64::from_be_bytes(mask))
 }
 
 async fn write_loop(
@@ -462,6 +483,74 @@ mod tests {
         tokio::select! {
             _ = serve(listener, config, core, events, std::future::pending()) => unreachable!(),
             _ = clients => {}
+        }
+    }
+
+    /// Frames that come several to a read, or split across reads, reach
+    /// the core whole and in order; a length over `jute.maxbuffer` closes
+    /// the connection.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn frames_are_cut_from_the_read_buffer_whatever_the_reads() {
+        let config = NetConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            backlog: -1,
+            max_client_cnxns: 0,
+            max_frame: 100_000,
+            max_cnxns: 0,
+            max_outstanding: 2,
+            tick: Duration::from_secs(3600),
+        };
+        let listener = bind(&config).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // A core that answers each frame with its length and first byte.
+        let core = |input: Input, out: &mut Vec<Output>| {
+            if let Input::Frame { conn, frame } = input {
+                let mut reply = (frame.len() as u32).to_be_bytes().to_vec();
+                reply.push(frame.first().copied().unwrap_or(0));
+                out.push(Output::Send {
+                    conn,
+                    bytes: Bytes::from(reply),
+                });
+            }
+            None
+        };
+        fn framed(first: u8, len: usize) -> Vec<u8> {
+            let mut bytes = (len as i32).to_be_bytes().to_vec();
+            bytes.push(first);
+            bytes.resize(4 + len, 0xEE);
+            bytes
+        }
+        let client = async {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            // Three frames in one write (more than the outstanding limit),
+            // then a big one in pieces, the length itself split.
+            let mut three = framed(1, 10);
+            three.extend(framed(2, 1));
+            three.extend(framed(3, 20_000));
+            stream.write_all(&three).await.unwrap();
+            let big = framed(4, 60_000);
+            for piece in [&big[..2], &big[2..7], &big[7..30_000], &big[30_000..]] {
+                stream.write_all(piece).await.unwrap();
+                stream.flush().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            let mut replies = [0u8; 20];
+            stream.read_exact(&mut replies).await.unwrap();
+            let got: Vec<(u32, u8)> = replies
+                .chunks(5)
+                .map(|r| (u32::from_be_bytes([r[0], r[1], r[2], r[3]]), r[4]))
+                .collect();
+            assert_eq!(got, vec![(10, 1), (1, 2), (20_000, 3), (60_000, 4)]);
+            // Too long: the server closes without an answer.
+            stream.write_all(&100_001i32.to_be_bytes()).await.unwrap();
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest).await;
+            assert!(rest.is_empty(), "{rest:?}");
+        };
+        let (_events_tx, events) = mpsc::unbounded_channel();
+        tokio::select! {
+            _ = serve(listener, config, core, events, std::future::pending()) => unreachable!(),
+            _ = client => {}
         }
     }
 }
