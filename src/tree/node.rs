@@ -1,7 +1,9 @@
 //! One znode: its data, ACL-cache index, persisted stat and children, and
 //! how its `ephemeralOwner` is interpreted (`DataNode`, `EphemeralType`).
 
-use std::collections::{hash_set, HashSet};
+use std::collections::hash_set;
+
+use super::HashSet;
 
 use bytes::Bytes;
 use jute::data::{Stat, StatPersisted};
@@ -95,7 +97,9 @@ impl ChildSet {
     /// Adds `name`; false if it was already there.
     pub(crate) fn insert(&mut self, name: &str) -> bool {
         self.0
-            .get_or_insert_with(|| Box::new(HashSet::with_capacity(4)))
+            .get_or_insert_with(|| {
+                Box::new(HashSet::with_capacity_and_hasher(4, Default::default()))
+            })
             .insert(name.into())
     }
 

@@ -344,7 +344,7 @@ fn check_consistent(tree: &DataTree) {
         assert!(parent.children().len() <= i32::MAX as usize);
     }
     // The tree's numChildren are the children the map holds.
-    let mut counted: HashMap<&str, usize> = HashMap::new();
+    let mut counted: HashMap<&str, usize> = HashMap::default();
     for path in tree.nodes.keys().filter(|p| !p.is_empty()) {
         if let Some((parent, _)) = split_path(path) {
             *counted.entry(parent).or_default() += 1;
@@ -470,7 +470,7 @@ fn check_nonsense_invariants(tree: &DataTree) {
             EphemeralType::Ttl
         );
     }
-    let mut users: HashMap<i64, i64> = HashMap::new();
+    let mut users: HashMap<i64, i64> = HashMap::default();
     for node in tree.nodes.values() {
         *users.entry(node.acl_index()).or_default() += 1;
     }

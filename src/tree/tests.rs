@@ -137,9 +137,9 @@ pub(crate) fn check_invariants(tree: &DataTree) {
         }
     }
     // The indexes match the owners.
-    let mut by_owner: HashMap<i64, HashSet<String>> = HashMap::new();
-    let mut containers = HashSet::new();
-    let mut ttls = HashSet::new();
+    let mut by_owner: HashMap<i64, HashSet<String>> = HashMap::default();
+    let mut containers = HashSet::default();
+    let mut ttls = HashSet::default();
     for (path, node) in &tree.nodes {
         let owner = node.stat.ephemeral_owner;
         match EphemeralType::of(owner, tree.config.owners) {
@@ -166,7 +166,7 @@ pub(crate) fn check_invariants(tree: &DataTree) {
     assert_eq!(containers, tree.containers);
     assert_eq!(ttls, tree.ttls);
     // Every node's ACL resolves and no entry is counted less than it is used.
-    let mut users: HashMap<i64, i64> = HashMap::new();
+    let mut users: HashMap<i64, i64> = HashMap::default();
     for node in tree.nodes.values() {
         assert!(tree.acls.resolve(node.acl).is_some(), "acl {}", node.acl);
         if node.acl != OPEN_ACL_UNSAFE_INDEX {
@@ -185,7 +185,7 @@ pub(crate) fn check_invariants(tree: &DataTree) {
 
 /// Reference counts equal the uses exactly (no NODEEXISTS re-pointing).
 pub(super) fn check_exact_acl_counts(tree: &DataTree) {
-    let mut users: HashMap<i64, i64> = HashMap::new();
+    let mut users: HashMap<i64, i64> = HashMap::default();
     for node in tree.nodes.values() {
         if node.acl != OPEN_ACL_UNSAFE_INDEX {
             *users.entry(node.acl).or_default() += 1;
