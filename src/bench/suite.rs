@@ -1091,28 +1091,10 @@ impl SuiteReport {
             "{:<14} {:<30} {:>12} {:>12} {:>9} {:>9} {:>5}",
             "scenario", "figure", "Java 3.9.5", "rzk", "rzk/Java", "target", "met"
         );
-        let mut last = "";
-        for f in &self.summary {
-            let scenario = if f.scenario == last {
-                ""
-            } else {
-                f.scenario.as_str()
-            };
-            last = &f.scenario;
+        for [scenario, figure, java, rzk, ratio, target, met] in summary_rows(&self.summary, "NO") {
             let _ = writeln!(
                 out,
-                "{:<14} {:<30} {:>12} {:>12} {:>9} {:>9} {:>5}",
-                scenario,
-                f.figure,
-                f.format.show(f.java),
-                f.format.show(f.rzk),
-                f.ratio.map_or("-".into(), |r| format!("{r:.2}")),
-                f.target.as_deref().unwrap_or(""),
-                match f.met {
-                    Some(true) => "yes",
-                    Some(false) => "NO",
-                    None => "",
-                }
+                "{scenario:<14} {figure:<30} {java:>12} {rzk:>12} {ratio:>9} {target:>9} {met:>5}"
             );
         }
         for failure in &self.failures {
@@ -1128,36 +1110,47 @@ impl SuiteReport {
             out,
             "| scenario | figure | Java 3.9.5 | rzk | rzk/Java | target | met |\n|---|---|--:|--:|--:|---|---|"
         );
-        let mut last = "";
-        for f in &self.summary {
-            let scenario = if f.scenario == last {
-                ""
-            } else {
-                f.scenario.as_str()
-            };
-            last = &f.scenario;
+        for row in summary_rows(&self.summary, "**no**") {
+            let [scenario, figure, java, rzk, ratio, target, met] = row;
+            let target = target.replace("<=", "≤").replace(">=", "≥");
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                scenario,
-                f.figure,
-                f.format.show(f.java),
-                f.format.show(f.rzk),
-                f.ratio.map_or("-".into(), |r| format!("{r:.2}")),
-                f.target
-                    .as_deref()
-                    .unwrap_or("")
-                    .replace("<=", "≤")
-                    .replace(">=", "≥"),
-                match f.met {
-                    Some(true) => "yes",
-                    Some(false) => "**no**",
-                    None => "",
-                }
+                "| {scenario} | {figure} | {java} | {rzk} | {ratio} | {target} | {met} |"
             );
         }
         out
     }
+}
+
+/// The summary's cells, row by row: a scenario's name only on its first
+/// row, `missed` where a target is not met.
+fn summary_rows<'a>(
+    summary: &'a [Figure],
+    missed: &'a str,
+) -> impl Iterator<Item = [String; 7]> + 'a {
+    let mut last = "";
+    summary.iter().map(move |f| {
+        let scenario = if f.scenario == last {
+            String::new()
+        } else {
+            f.scenario.clone()
+        };
+        last = &f.scenario;
+        [
+            scenario,
+            f.figure.clone(),
+            f.format.show(f.java),
+            f.format.show(f.rzk),
+            f.ratio.map_or("-".into(), |r| format!("{r:.2}")),
+            f.target.clone().unwrap_or_default(),
+            match f.met {
+                Some(true) => "yes",
+                Some(false) => missed,
+                None => "",
+            }
+            .to_string(),
+        ]
+    })
 }
 
 #[cfg(test)]
@@ -1202,5 +1195,28 @@ mod tests {
         assert_eq!(f.ratio, Some(3.0));
         let f = figure("read", "x", Format::Count, None, Some(300.0), None);
         assert_eq!(f.ratio, None);
+    }
+
+    #[test]
+    fn summary_rows_name_a_scenario_once_and_mark_missed_targets() {
+        let mut a = figure(
+            "read",
+            "ops/s",
+            Format::Count,
+            Some(100.0),
+            Some(300.0),
+            None,
+        );
+        a.target = Some(">= 3x".into());
+        a.met = Some(true);
+        let mut b = figure("read", "p99", Format::Count, Some(100.0), Some(60.0), None);
+        b.met = Some(false);
+        let c = figure("write", "ops/s", Format::Count, None, Some(5.0), None);
+        let rows: Vec<[String; 7]> = summary_rows(&[a, b, c], "NO").collect();
+        let column = |i: usize| rows.iter().map(|r| r[i].as_str()).collect::<Vec<_>>();
+        assert_eq!(column(0), ["read", "", "write"]);
+        assert_eq!(column(4), ["3.00", "0.60", "-"]);
+        assert_eq!(column(5), [">= 3x", "", ""]);
+        assert_eq!(column(6), ["yes", "NO", ""]);
     }
 }
