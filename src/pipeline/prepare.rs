@@ -406,6 +406,16 @@ impl Prepare {
     /// an error transaction with the next zxid.
     fn marshalling_error(&mut self, ctx: &impl PrepContext, request: &WriteRequest<'_>) -> Txn {
         let zxid = self.next_zxid();
+        self.marshalling_error_at(ctx, request, zxid)
+    }
+
+    /// The MARSHALLINGERROR transaction of `request` with `zxid`.
+    fn marshalling_error_at(
+        &self,
+        ctx: &impl PrepContext,
+        request: &WriteRequest<'_>,
+        zxid: i64,
+    ) -> Txn {
         Txn {
             header: header(
                 request.session_id,
@@ -470,17 +480,7 @@ impl Prepare {
                 // and fails the request as malformed.
                 MultiOp::GetChildren(_) | MultiOp::GetData(_) => {
                     self.rollback(zxid, &saved);
-                    return Prepared::Txn(Txn {
-                        header: header(
-                            request.session_id,
-                            request.cxid,
-                            zxid,
-                            request.time,
-                            op::ERROR,
-                        ),
-                        body: TxnBody::error(ErrorCode::MarshallingError.code()),
-                        digest: self.current_digest(ctx),
-                    });
+                    return Prepared::Txn(self.marshalling_error_at(ctx, request, zxid));
                 }
             };
             match self.operation(ctx, request, zxid, &single) {
