@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -354,7 +354,8 @@ async fn read_loop(
             }
             first = false;
             let mut frame = buffer.split_to(whole);
-            let body = frame.split_off(4).freeze();
+            frame.advance(4);
+            let body = frame.freeze();
             // Wait while too many requests are unprocessed; the core's loop
             // returns the permit.
             match outstanding.acquire().await {
@@ -365,7 +366,8 @@ async fn read_loop(
                 return "server stopped".to_string();
             }
         }
-        if buffer.capacity() - buffer.len() < 4 {
+        // Room for a whole read, not the crumbs the last frames left.
+        if buffer.capacity() - buffer.len() < READ_BUFFER / 2 {
             buffer.reserve(READ_BUFFER);
         }
         match socket.read_buf(&mut buffer).await {
