@@ -165,7 +165,12 @@ final class AdminScenario extends Scenario {
         raw(c1, "getData path=\"/after-big\"", 4, new GetDataRequest("/after-big", false),
             new GetDataResponse(), r -> Fmt.data(r.getData()));
         raw(c1, "whoAmI with a body", 107, new GetDataRequest("/", false), null, null);
+        // The server closes the connection after that answer: wait for the
+        // reconnection, or the next request may be sent into the closing
+        // socket and fail with CONNECTIONLOSS (the events print as usual).
+        int connections = c1.connections.get();
         raw(c1, "opcode 999", 999, new Empty(), null, null);
+        c1.awaitReconnection(connections);
         create2(c1, "/after-999", b("x"), PERSISTENT, -1);
     }
 }

@@ -131,6 +131,24 @@ final class Client implements Watcher {
     boolean live = true;
     /** The state of the last event that an await matched. */
     Event.KeeperState lastState;
+
+    /** SyncConnected events seen by the default watcher so far. */
+    final AtomicInteger connections = new AtomicInteger();
+
+    /**
+     * Waits, printing nothing and taking no deliveries, until the default
+     * watcher has seen more than `seen` connections (at most WAIT_SECONDS).
+     */
+    void awaitReconnection(int seen) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (connections.get() <= seen) {
+            if (System.nanoTime() > deadline) {
+                Scenario.line(name + " TIMEOUT waiting " + WAIT_SECONDS + "s for a reconnection");
+                return;
+            }
+            Thread.sleep(5);
+        }
+    }
     private final LinkedBlockingQueue<Delivery> queue = new LinkedBlockingQueue<>();
 
     private Client(String name, String connect, int timeoutMs) throws IOException {
@@ -158,6 +176,9 @@ final class Client implements Watcher {
 
     @Override
     public void process(WatchedEvent event) {
+        if (event.getType() == Event.EventType.None && event.getState() == Event.KeeperState.SyncConnected) {
+            connections.incrementAndGet();
+        }
         queue.add(new Delivery("default", event));
     }
 
