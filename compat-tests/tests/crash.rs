@@ -717,6 +717,40 @@ fn replies_wait_for_fdatasync() {
         .map(|t| t.join().expect("client"))
         .collect();
     assert_eq!(acks.len(), 120);
+    // What a reply carries that the txn it answers carries too: a create's
+    // path, a new session's id (in the createSession txn's header and the
+    // connect response).
+    let mut answers: Vec<(String, String)> = acks
+        .iter()
+        .map(|ack| match &ack.write {
+            Write::Create { path, .. } => (path.clone(), hex(path.as_bytes())),
+            _ => unreachable!(),
+        })
+        .collect();
+    for session in sessions {
+        assert_ne!(session, 0);
+        answers.push((format!("session {session:#x}"), hex(&session.to_be_bytes())));
+    }
+    // A client can read a reply before strace has printed the write that
+    // sent it (strace prints at the syscall's return): stop tracing only
+    // once every reply is in the trace, or the deadline passed (and the
+    // checks below say which one is missing).
+    let is_reply = |c: &Syscall| {
+        matches!(&*c.name, "write" | "writev" | "sendto" | "sendmsg")
+            && (c.fd_path.starts_with("socket:") || c.fd_path.starts_with("TCP"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = fs::read_to_string(&trace_file).unwrap_or_default();
+        let replies: Vec<Syscall> = parse_trace(&text).into_iter().filter(is_reply).collect();
+        let all_there = answers
+            .iter()
+            .all(|(_, needle)| replies.iter().any(|c| c.args.contains(needle.as_str())));
+        if all_there || Instant::now() > deadline {
+            break;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
     rzk_compat_tests::process::signal(tracer.id(), libc::SIGINT);
     tracer.wait().expect("strace");
 
@@ -732,29 +766,11 @@ fn replies_wait_for_fdatasync() {
         })
         .filter(|c| is_log(&c.fd_path))
         .collect();
-    let replies: Vec<&Syscall> = calls
-        .iter()
-        .filter(|c| matches!(&*c.name, "write" | "writev" | "sendto" | "sendmsg"))
-        .filter(|c| c.fd_path.starts_with("socket:") || c.fd_path.starts_with("TCP"))
-        .collect();
+    let replies: Vec<&Syscall> = calls.iter().filter(|c| is_reply(c)).collect();
     let syncs: Vec<&Syscall> = calls
         .iter()
         .filter(|c| matches!(&*c.name, "fdatasync" | "fsync"))
         .collect();
-    // What a reply carries that the txn it answers carries too: a create's
-    // path, a new session's id (in the createSession txn's header and the
-    // connect response).
-    let mut answers: Vec<(String, String)> = acks
-        .iter()
-        .map(|ack| match &ack.write {
-            Write::Create { path, .. } => (path.clone(), hex(path.as_bytes())),
-            _ => unreachable!(),
-        })
-        .collect();
-    for session in sessions {
-        assert_ne!(session, 0);
-        answers.push((format!("session {session:#x}"), hex(&session.to_be_bytes())));
-    }
     let mut rolled = 0;
     for (what, needle) in &answers {
         let reply = replies

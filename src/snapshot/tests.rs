@@ -1469,3 +1469,81 @@ fn the_comparer_reports_differences_by_depth() {
     assert!(text.contains("Analysis for depth 3\n"), "{text}");
     assert!(text.ends_with("All layers compared.\n"));
 }
+
+#[test]
+fn the_tools_print_quota_usage_recounted_like_javas_loader() {
+    // A fuzzy snapshot can hold a stat node that counted a child the walk
+    // had already passed; Java's tools print the recount (setupQuota).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tree = DataTree::new(TreeConfig::default());
+    let mut t = Vec::new();
+    let mut create = |tree: &mut DataTree, path: &str, data: &'static [u8]| {
+        tree.create_node(
+            path,
+            Some(Bytes::from_static(data)),
+            None,
+            0,
+            -1,
+            1,
+            0,
+            &mut t,
+        )
+        .expect("create");
+    };
+    create(&mut tree, "/q", b"abc");
+    create(&mut tree, "/q/a", b"de");
+    create(&mut tree, "/zookeeper/quota/q", b"");
+    create(
+        &mut tree,
+        "/zookeeper/quota/q/zookeeper_limits",
+        b"count=10,bytes=-1",
+    );
+    create(&mut tree, "/zookeeper/quota/q/zookeeper_stats", b"");
+    // Stale usage, as a fuzzy walk can catch it.
+    tree.set_data(
+        "/zookeeper/quota/q/zookeeper_stats",
+        Some(Bytes::from_static(b"count=3,bytes=9")),
+        -1,
+        2,
+        0,
+        &mut t,
+    )
+    .expect("set");
+    let file = write_snapshot_file(
+        dir.path(),
+        &tree,
+        [],
+        &WriteOptions::default(),
+        Durability::Plain,
+    )
+    .expect("write");
+    let mut out = Vec::new();
+    tools::format_snapshot(
+        &file.path,
+        tools::FormatOptions {
+            dump_data: true,
+            ..Default::default()
+        },
+        Limits::default(),
+        &mut out,
+    )
+    .expect("format");
+    let text = String::from_utf8(out).expect("utf8");
+    let b64 = |s: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s);
+    let stats = text
+        .split("----\n")
+        .find(|n| n.starts_with("/zookeeper/quota/q/zookeeper_stats\n"))
+        .expect("the stat node is printed");
+    assert!(
+        stats.contains(&format!("  data = {}\n", b64("count=2,bytes=5"))),
+        "{stats}"
+    );
+    let limits = text
+        .split("----\n")
+        .find(|n| n.starts_with("/zookeeper/quota/q/zookeeper_limits\n"))
+        .expect("the limit node is printed");
+    assert!(
+        limits.contains(&format!("  data = {}\n", b64("count=10,bytes=-1"))),
+        "{limits}"
+    );
+}

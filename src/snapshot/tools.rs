@@ -21,7 +21,9 @@ use jute::data::{StatPersisted, ACL};
 use super::format::{parse_snapshot, NodeRecord, ParseOptions, SnapshotVisitor, Trailers};
 use super::read::open_snapshot;
 use super::{compression_from_name, zxid_from_name, SnapshotError, SNAPSHOT_FILE_PREFIX};
-use crate::tree::{node_digest, EphemeralType, OwnerEncoding};
+use crate::tree::{
+    node_digest, stat_path, EphemeralType, OwnerEncoding, StatsTrack, LIMIT_NODE, QUOTA_PATH,
+};
 
 /// Java's `HashMap` iteration order for keys inserted in `items`' order
 /// into a map of `initial_capacity` that was never shrunk: by bucket of the
@@ -155,6 +157,48 @@ impl SnapshotImage {
         counts
     }
 
+    /// Java's loader recounts every quota's usage into its stat node after
+    /// the tree is read (`setupQuota`), and its tools print that recount,
+    /// not the stored text: in a fuzzy snapshot the two differ when the
+    /// stat node was written after a change its subtree missed.
+    pub fn recount_quotas(&mut self) {
+        let suffix = format!("/{LIMIT_NODE}");
+        let mut leaves = Vec::new();
+        let mut stack: Vec<usize> = self.by_path.get(QUOTA_PATH).copied().into_iter().collect();
+        while let Some(i) = stack.pop() {
+            let node = &self.nodes[i];
+            if node.children.is_empty() {
+                if node.path.ends_with(&suffix) {
+                    leaves.push(i);
+                }
+            } else {
+                stack.extend(node.children.iter().copied());
+            }
+        }
+        for leaf in leaves {
+            let path = &self.nodes[leaf].path;
+            let Some(real) = path
+                .find(&suffix)
+                .and_then(|end| path.get(QUOTA_PATH.len()..end))
+            else {
+                continue;
+            };
+            let stats = stat_path(real);
+            let (mut count, mut bytes) = (0i64, 0i64);
+            let mut stack: Vec<usize> = self.by_path.get(real).copied().into_iter().collect();
+            while let Some(i) = stack.pop() {
+                let node = &self.nodes[i];
+                count += 1;
+                bytes += node.data.as_ref().map_or(0, |d| d.len() as i64);
+                stack.extend(node.children.iter().copied());
+            }
+            if let Some(&s) = self.by_path.get(&stats) {
+                let track = StatsTrack::with_count_and_bytes(count, bytes);
+                self.nodes[s].data = Some(Bytes::from(track.to_string()));
+            }
+        }
+    }
+
     /// The tree digest of these nodes.
     pub fn digest(&self) -> i64 {
         self.by_path.values().fold(0i64, |sum, &i| {
@@ -254,6 +298,9 @@ pub fn inspect_snapshot(path: &Path, limits: Limits) -> Result<InspectedSnapshot
         Err(e) if image.complete => Err(e),
         Err(e) => return Err(e),
     };
+    if image.complete {
+        image.recount_quotas();
+    }
     image.order_like_java();
     Ok(InspectedSnapshot {
         image,
