@@ -81,6 +81,33 @@ fn served(server: &ServerHandle) -> TreeDump {
     dump_server(server.client_port())
 }
 
+/// [`served`] by a server that restored Java-written files (a copy of
+/// which is `files`): a digest mismatch is accepted if Java 3.9.5 counts
+/// the same on the same files. Java's snapshot writer can seal a fuzzy
+/// snapshot with the digest of the txn before one whose change its walk
+/// already saw (it applies a txn before it logs the txn's digest), and
+/// every loader then finds a mismatch.
+#[track_caller]
+fn served_like_java(server: &ServerHandle, files: &Path) -> TreeDump {
+    let count = server.mntr_value("digest_mismatches_count");
+    if count == "0" {
+        return served(server);
+    }
+    let mut java = ServerHandle::unstarted(
+        ServerKind::Java(JavaVersion::V3_9_5),
+        options("").data_dir(files),
+    );
+    java.start();
+    assert_eq!(
+        java.mntr_value("digest_mismatches_count"),
+        count,
+        "{server} counts digest mismatches Java 3.9.5 does not count on the same files\n{}",
+        server.log_tail(40)
+    );
+    drop(java);
+    dump_server(server.client_port())
+}
+
 /// The `hash` digest logs (`zxid: digest` every 128 zxids) of two servers
 /// agree where both have an entry, and they share at least one.
 #[track_caller]
@@ -416,13 +443,15 @@ fn java_rzk_java(version: JavaVersion) {
     );
     drop(replay);
     // …and from Java's newest.
+    let before = tempfile::tempdir().expect("tempdir");
+    datadir::copy_dir(&server.data_dir(), before.path()).expect("copy");
     server.set_kind(ServerKind::Rzk);
     let info = server.start();
     assert_eq!(
         info.zxid, java_last,
         "rzk restores every txn {version} logged"
     );
-    let rzk_tree = served(&server);
+    let rzk_tree = served_like_java(&server, before.path());
     assert_same_tree(&java_tree, &rzk_tree, &format!("{version}, then rzk"));
     // The workload's session lives on in rzk: its ephemerals are there.
     let owned = |tree: &TreeDump| -> Vec<String> {
