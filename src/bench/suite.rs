@@ -345,6 +345,9 @@ pub struct Settings {
 const ROOT: &str = "/rzk-bench";
 const SCALE_ROOT: &str = "/rzk-scale";
 
+/// How long one probe of a restarted server may wait for its answer.
+const RESTART_PROBE_TIMEOUT: Duration = Duration::from_millis(100);
+
 impl SuiteConfig {
     fn wants(&self, name: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|o| o == name)
@@ -736,14 +739,22 @@ fn scale_test(
     runtime.block_on(async {
         let deadline = Instant::now() + Duration::from_secs(600);
         loop {
-            if let Ok(mut conn) = Connection::connect(addr, 30_000).await {
+            // Java listens before it has loaded its data, and a request
+            // that arrives then can go unanswered: each attempt gets
+            // RESTART_PROBE_TIMEOUT (which bounds the error it adds), not
+            // the session's 30 s, before the next one.
+            let attempt = async {
+                let mut conn = Connection::connect(addr, 30_000).await.ok()?;
                 conn.queue_get_data(&probe, false);
-                if let Ok(reply) = conn.call().await {
-                    if reply.header.err == 0 {
-                        conn.close().await;
-                        return Ok(());
-                    }
+                let reply = conn.call().await.ok()?;
+                if reply.header.err != 0 {
+                    return None;
                 }
+                conn.close().await;
+                Some(())
+            };
+            if let Ok(Some(())) = tokio::time::timeout(RESTART_PROBE_TIMEOUT, attempt).await {
+                return Ok(());
             }
             if Instant::now() >= deadline {
                 return Err(io::Error::new(
