@@ -96,7 +96,7 @@ fn dump_tree(tree: &DataTree) -> Vec<String> {
     tree.for_each_preorder(|path, node| {
         let path = if path.is_empty() { "/" } else { path };
         let s = tree.client_stat(node);
-        let data = node.data().map_or_else(|| "NULL".to_owned(), |d| hex(d));
+        let data = node.data().map_or_else(|| "NULL".to_owned(), hex);
         let acl: Vec<String> = tree
             .node_acl(node)
             .expect("acl resolves")

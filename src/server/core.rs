@@ -1102,7 +1102,7 @@ impl Core {
             let Some(node) = self.tree.node(path) else {
                 continue;
             };
-            if !node.children().is_empty() {
+            if node.num_children() != 0 {
                 continue;
             }
             let elapsed = now.wall_ms - node.stat().mtime;
@@ -1114,7 +1114,7 @@ impl Core {
             let Some(node) = self.tree.node(path) else {
                 continue;
             };
-            if !node.children().is_empty() {
+            if node.num_children() != 0 {
                 continue;
             }
             let owner = node.stat().ephemeral_owner;
@@ -1261,12 +1261,12 @@ impl PrepContext for Context<'_> {
         let node = self.tree.node(path)?;
         Some(NodeView {
             stat: node.stat.clone(),
-            child_count: node.children.len() as i32,
+            child_count: node.num_children() as i32,
             acl: self
                 .tree
                 .node_acl(node)
                 .unwrap_or_else(|| Arc::from(Vec::new())),
-            data: node.data.clone(),
+            data: node.data_bytes(),
             digest: self.tree.current_node_digest(path).unwrap_or(0) as u64,
         })
     }

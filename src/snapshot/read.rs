@@ -96,7 +96,7 @@ impl SnapshotVisitor for TreeVisitor {
 
     fn node(&mut self, node: NodeRecord) -> Result<(), SnapshotError> {
         self.loader
-            .add_node(&node.path, node.data, node.acl, node.stat)?;
+            .add_node(&node.path, node.data.as_deref(), node.acl, node.stat)?;
         Ok(())
     }
 }

@@ -61,7 +61,7 @@ impl SnapshotVisitor for Visitor {
     fn node(&mut self, node: NodeRecord) -> Result<(), SnapshotError> {
         Ok(self
             .loader
-            .add_node(&node.path, node.data, node.acl, node.stat)?)
+            .add_node(&node.path, node.data.as_deref(), node.acl, node.stat)?)
     }
 }
 

@@ -87,10 +87,12 @@ pub(crate) fn canonical(tree: &DataTree) -> Canonical {
         nodes.insert(
             path.to_owned(),
             (
-                node.data().cloned(),
+                node.data_bytes(),
                 tree.node_acl(node).map(|a| a.to_vec()),
                 node.stat().clone(),
-                node.children().iter().map(str::to_owned).collect(),
+                tree.children_of(node)
+                    .map(|(_, c)| c.name().to_owned())
+                    .collect(),
             ),
         );
     });
@@ -1502,7 +1504,7 @@ fn the_tools_print_quota_usage_recounted_like_javas_loader() {
     // Stale usage, as a fuzzy walk can catch it.
     tree.set_data(
         "/zookeeper/quota/q/zookeeper_stats",
-        Some(Bytes::from_static(b"count=3,bytes=9")),
+        Some(Bytes::from_static(b"count=30,bytes=90")),
         -1,
         2,
         0,
@@ -1545,5 +1547,44 @@ fn the_tools_print_quota_usage_recounted_like_javas_loader() {
     assert!(
         limits.contains(&format!("  data = {}\n", b64("count=10,bytes=-1"))),
         "{limits}"
+    );
+    // The comparer recounts too: against the same tree with the true
+    // usage stored, the stat node did not change.
+    let mut t = Vec::new();
+    tree.set_data(
+        "/zookeeper/quota/q/zookeeper_stats",
+        Some(Bytes::from_static(b"count=2,bytes=5")),
+        -1,
+        3,
+        0,
+        &mut t,
+    )
+    .expect("set");
+    tree.set_last_processed_zxid(3);
+    let fresh = write_snapshot_file(
+        dir.path(),
+        &tree,
+        [],
+        &WriteOptions::default(),
+        Durability::Plain,
+    )
+    .expect("write");
+    let mut out = Vec::new();
+    tools::compare_snapshots(
+        &file.path,
+        &fresh.path,
+        tools::CompareOptions {
+            byte_threshold: 0,
+            node_threshold: 0,
+            debug: false,
+        },
+        Limits::default(),
+        &mut out,
+    )
+    .expect("compare");
+    let text = String::from_utf8(out).expect("utf8");
+    assert!(
+        !text.contains("Total size: 39\n") && !text.contains("Delta:"),
+        "{text}"
     );
 }

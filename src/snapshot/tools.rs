@@ -700,6 +700,7 @@ pub fn compare_snapshots(
             &ParseOptions::body_only(limits),
             &mut image,
         )?;
+        image.recount_quotas();
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -31,7 +31,7 @@ use super::format::{put_acl_list, put_header, put_node, put_terminator, put_zxid
 use super::stream::CheckedSink;
 use super::{snapshot_file_name, SnapshotCompression, SnapshotError, SYNC_SIGNATURE, TMP_SUFFIX};
 use crate::config::ZooKeeperProperties;
-use crate::tree::{DataTree, ZxidDigest, DIGEST_VERSION};
+use crate::tree::{DataTree, NodeId, ZxidDigest, DIGEST_VERSION};
 
 /// What to write after the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,10 +100,18 @@ struct Frame {
     names: String,
     ends: Vec<usize>,
     next: usize,
+    /// The node whose children these are, found again at the start of
+    /// each step (an id is valid only while the tree does not change);
+    /// `None` if it is gone, and then each child is looked up by path.
+    parent: Option<NodeId>,
 }
 
 impl Frame {
-    fn new<'a>(base: usize, children: impl Iterator<Item = &'a str>) -> Frame {
+    fn new<'a>(
+        base: usize,
+        parent: Option<NodeId>,
+        children: impl Iterator<Item = &'a str>,
+    ) -> Frame {
         let (lower, _) = children.size_hint();
         let mut names = String::with_capacity(lower * 12);
         let mut ends = Vec::with_capacity(lower);
@@ -116,6 +124,7 @@ impl Frame {
             names,
             ends,
             next: 0,
+            parent,
         }
     }
 
@@ -315,24 +324,24 @@ impl SnapshotWalk {
         let Some(node) = tree.node("") else {
             return;
         };
-        put_node(
-            out,
-            "",
-            node.data().map(|d| &d[..]),
-            node.acl_index(),
-            node.stat(),
-        );
+        put_node(out, "", node.data(), node.acl_index(), node.stat());
         self.nodes += 1;
         self.path.clear();
         self.stack.push(Frame::new(
             0,
-            node.children().iter().filter(|c| !c.is_empty()),
+            tree.lookup(""),
+            tree.children_of(node)
+                .map(|(_, c)| c.name())
+                .filter(|c| !c.is_empty()),
         ));
     }
 
     /// Walks until `out` reaches `budget`; true when the walk is complete.
     fn walk(&mut self, tree: &DataTree, budget: usize, out: &mut Vec<u8>) -> bool {
         let mut path = std::mem::take(&mut self.path);
+        for frame in &mut self.stack {
+            frame.parent = path.get(..frame.base).and_then(|p| tree.lookup(p));
+        }
         let done = loop {
             let Some(frame) = self.stack.last_mut() else {
                 break true;
@@ -347,21 +356,24 @@ impl SnapshotWalk {
             path.truncate(frame.base);
             path.push('/');
             path.push_str(frame.name(frame.next));
+            let name_at = frame.base + 1;
             frame.next += 1;
-            let Some(node) = tree.node(&path) else {
+            let found = match frame.parent {
+                Some(parent) => tree.child(parent, &path[name_at..]),
+                None => tree.lookup(&path),
+            };
+            let Some(id) = found else {
                 continue;
             };
-            put_node(
-                out,
-                &path,
-                node.data().map(|d| &d[..]),
-                node.acl_index(),
-                node.stat(),
-            );
+            let node = tree.node_by_id(id);
+            put_node(out, &path, node.data(), node.acl_index(), node.stat());
             self.nodes += 1;
-            if !node.children().is_empty() {
-                self.stack
-                    .push(Frame::new(path.len(), node.children().iter()));
+            if node.num_children() != 0 {
+                self.stack.push(Frame::new(
+                    path.len(),
+                    Some(id),
+                    tree.children_of(node).map(|(_, c)| c.name()),
+                ));
             }
         };
         self.path = path;

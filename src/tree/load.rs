@@ -3,10 +3,9 @@
 
 use std::fmt;
 
-use bytes::Bytes;
 use jute::data::{StatPersisted, ACL};
 
-use super::{crc_of, split_path, AclCache, DataTree, EphemeralType, Node, TreeConfig};
+use super::{crc_of, split_path, AclCache, DataTree, EphemeralType, Node, NodeId, TreeConfig};
 
 /// Why a node read from a snapshot cannot be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +41,9 @@ impl std::error::Error for LoadError {}
 pub struct TreeLoader {
     tree: DataTree,
     has_root: bool,
+    /// The last node added and the last parent used, with their ids: where
+    /// the next node's parent mostly is.
+    recent: [(String, NodeId); 2],
 }
 
 impl TreeLoader {
@@ -55,6 +57,7 @@ impl TreeLoader {
         TreeLoader {
             tree,
             has_root: false,
+            recent: [(String::from("\0"), 0), (String::from("\0"), 0)],
         }
     }
 
@@ -72,15 +75,13 @@ impl TreeLoader {
     pub fn add_node(
         &mut self,
         path: &str,
-        data: Option<Bytes>,
+        data: Option<&[u8]>,
         acl: i64,
         stat: StatPersisted,
     ) -> Result<(), LoadError> {
         let enabled = self.tree.config.digest_enabled;
-        let mut node = Node::new(data, acl, stat);
-        node.digest = crc_of(enabled, path, &node);
-        if path.is_empty() {
-            self.has_root = true;
+        let (parent, name) = if path.is_empty() {
+            ("", "")
         } else {
             if !self.has_root {
                 return Err(LoadError::NoRoot);
@@ -92,14 +93,49 @@ impl TreeLoader {
                 // walk can reach again.
                 return Err(LoadError::NotAPath(path.into()));
             }
-            let Some(parent_node) = self.tree.nodes.get_mut(parent) else {
+            (parent, name)
+        };
+        let mut node = Node::new(name, data, acl, stat);
+        node.digest = crc_of(enabled, path, &node);
+        let owner = node.stat.ephemeral_owner;
+        if path.is_empty() {
+            if self.has_root {
+                self.subtract_old_digest("");
+            }
+            self.tree.digest = self.tree.digest.wrapping_add(i64::from(node.digest));
+            self.has_root = true;
+            let id = self.tree.nodes.set_root(node);
+            self.remember("", id);
+        } else {
+            // Pre-order: the parent is mostly the node before, or its parent.
+            let parent_id = if self.recent[0].0 == parent {
+                Some(self.recent[0].1)
+            } else if self.recent[1].0 == parent {
+                Some(self.recent[1].1)
+            } else {
+                self.tree.nodes.lookup(parent)
+            };
+            let Some(parent_id) = parent_id else {
                 return Err(LoadError::MissingParent {
                     parent: parent.into(),
                     path: path.into(),
                 });
             };
-            parent_node.children.insert(name);
-            let owner = node.stat.ephemeral_owner;
+            self.tree.digest = self.tree.digest.wrapping_add(i64::from(node.digest));
+            let id = match self.tree.nodes.child(parent_id, name) {
+                Some(existing) => {
+                    self.subtract_old_digest(path);
+                    self.tree.nodes.replace(existing, node);
+                    existing
+                }
+                None => self.tree.nodes.insert_child(parent_id, name, node),
+            };
+            if self.recent[1].0 != parent {
+                self.recent[1].0.clear();
+                self.recent[1].0.push_str(parent);
+                self.recent[1].1 = parent_id;
+            }
+            self.remember(path, id);
             match EphemeralType::of(owner, self.tree.config.owners) {
                 EphemeralType::Container => {
                     self.tree.containers.insert(path.to_owned());
@@ -124,14 +160,21 @@ impl TreeLoader {
             self.tree.acls.reserve_index(acl);
         }
         self.tree.acls.add_usage(acl);
-        self.tree.digest = self.tree.digest.wrapping_add(i64::from(node.digest));
-        if let Some(mut old) = self.tree.nodes.insert(path.to_owned(), node) {
-            self.tree.digest = self.tree.digest.wrapping_sub(i64::from(old.digest));
-            if let Some(new) = self.tree.nodes.get_mut(path) {
-                new.children = std::mem::take(&mut old.children);
-            }
-        }
         Ok(())
+    }
+
+    /// A path loaded twice: the first node's digest leaves the sum.
+    fn subtract_old_digest(&mut self, path: &str) {
+        if let Some(old) = self.tree.node(path) {
+            self.tree.digest = self.tree.digest.wrapping_sub(i64::from(old.digest));
+        }
+    }
+
+    /// The node just added, as the most recent parent candidate.
+    fn remember(&mut self, path: &str, id: NodeId) {
+        self.recent[0].0.clear();
+        self.recent[0].0.push_str(path);
+        self.recent[0].1 = id;
     }
 
     /// The number of nodes loaded so far.
@@ -141,7 +184,7 @@ impl TreeLoader {
 
     /// True if no node was loaded.
     pub fn is_empty(&self) -> bool {
-        self.tree.nodes.is_empty()
+        self.tree.nodes.len() == 0
     }
 
     /// After the terminator: the approximate data size is recounted, the

@@ -14,6 +14,7 @@ mod digest;
 mod load;
 mod node;
 mod quota;
+mod store;
 
 #[cfg(test)]
 pub(crate) mod proptests;
@@ -38,6 +39,8 @@ pub use digest::{
     DIGEST_LOG_LIMIT, DIGEST_VERSION,
 };
 pub use load::{LoadError, TreeLoader};
+pub use store::NodeId;
+use store::NodeStore;
 
 /// The tree's hash maps and sets: foldhash, seeded per map, instead of the
 /// standard SipHash, which took a tenth of the CPU of loading a snapshot
@@ -46,8 +49,7 @@ pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 /// See [`HashMap`].
 pub type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 pub use node::{
-    new_stat, ChildSet, Children, EphemeralType, Node, OwnerEncoding, CONTAINER_EPHEMERAL_OWNER,
-    MAX_TTL_MS,
+    new_stat, EphemeralType, Node, OwnerEncoding, CONTAINER_EPHEMERAL_OWNER, MAX_TTL_MS,
 };
 pub use quota::{
     limit_path, stat_path, PathTrie, StatsTrack, StatsTrackError, LIMIT_NODE, QUOTA_PATH,
@@ -193,9 +195,9 @@ impl TxnContext {
 #[derive(Debug, Clone)]
 pub struct DataTree {
     config: TreeConfig,
-    /// Every node by path; the root under `""` only (`"/"` is resolved on
-    /// lookup, where Java stores a second entry).
-    nodes: HashMap<String, Node>,
+    /// Every node; the root is `""` and also answers to `"/"` (where Java
+    /// stores a second entry).
+    nodes: NodeStore,
     acls: AclCache,
     /// Session → its ephemeral paths. Like Java, a session's set stays
     /// (possibly empty) until the session is closed.
@@ -253,14 +255,14 @@ fn java_len(s: &str) -> i64 {
     }
 }
 
-fn data_len(data: Option<&Bytes>) -> i64 {
+fn data_len(data: Option<&[u8]>) -> i64 {
     data.map_or(0, |d| d.len() as i64)
 }
 
 /// A node's digest under `path`, honouring the setting.
 fn crc_of(enabled: bool, path: &str, node: &Node) -> u32 {
     if enabled {
-        digest::node_crc(path, node.data.as_deref(), &node.stat)
+        digest::node_crc(path, node.data(), &node.stat)
     } else {
         0
     }
@@ -288,7 +290,7 @@ impl DataTree {
     pub fn new(config: TreeConfig) -> DataTree {
         let mut tree = DataTree {
             config,
-            nodes: HashMap::default(),
+            nodes: NodeStore::default(),
             acls: AclCache::new(),
             ephemerals: HashMap::default(),
             containers: HashSet::default(),
@@ -303,17 +305,9 @@ impl DataTree {
             digest_mismatches: 0,
             first_mismatch_logged: false,
         };
-        let empty = || {
-            Node::new(
-                Some(Bytes::new()),
-                OPEN_ACL_UNSAFE_INDEX,
-                StatPersisted::default(),
-            )
-        };
-        tree.insert_builtin("", empty());
-        tree.insert_builtin(ZOOKEEPER_PATH, empty());
-        tree.insert_builtin(QUOTA_PATH, empty());
-        tree.insert_builtin(CONFIG_PATH, empty());
+        for path in ["", ZOOKEEPER_PATH, QUOTA_PATH, CONFIG_PATH] {
+            tree.insert_builtin(path);
+        }
         if let Err(e) = tree.set_acl(CONFIG_PATH, Some(&read_acl_unsafe()), -1) {
             tracing::error!("cannot set the ACL of {CONFIG_PATH}: {e}");
         }
@@ -321,15 +315,27 @@ impl DataTree {
         tree
     }
 
-    fn insert_builtin(&mut self, path: &str, mut node: Node) {
-        if let Some((parent, name)) = split_path(path) {
-            if let Some(parent) = self.nodes.get_mut(parent) {
-                parent.children.insert(name);
-            }
-        }
+    /// Adds a built-in node: empty data, OPEN_ACL_UNSAFE, a zero stat.
+    fn insert_builtin(&mut self, path: &str) {
+        let name = split_path(path).map_or("", |(_, name)| name);
+        let mut node = Node::new(
+            name,
+            Some(&[]),
+            OPEN_ACL_UNSAFE_INDEX,
+            StatPersisted::default(),
+        );
         node.digest = crc_of(self.config.digest_enabled, path, &node);
         self.digest = self.digest.wrapping_add(i64::from(node.digest));
-        self.nodes.insert(path.to_owned(), node);
+        match split_path(path) {
+            Some((parent, name)) => {
+                if let Some(parent) = self.nodes.lookup(parent) {
+                    self.nodes.insert_child(parent, name, node);
+                }
+            }
+            None => {
+                self.nodes.set_root(node);
+            }
+        }
     }
 
     /// The settings.
@@ -341,12 +347,36 @@ impl DataTree {
 
     /// The node at `path` (`""` and `"/"` are the root).
     pub fn node(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(key(path))
+        self.nodes.lookup(path).map(|id| self.nodes.get(id))
+    }
+
+    /// The node with id `id`, which must exist (ids are valid until the
+    /// tree changes).
+    pub fn node_by_id(&self, id: NodeId) -> &Node {
+        self.nodes.get(id)
+    }
+
+    /// The id of the node at `path`.
+    pub fn lookup(&self, path: &str) -> Option<NodeId> {
+        self.nodes.lookup(path)
+    }
+
+    /// The child `name` of the node `parent`.
+    pub fn child(&self, parent: NodeId, name: &str) -> Option<NodeId> {
+        self.nodes.child(parent, name)
+    }
+
+    /// The children of `node` with their ids, newest first.
+    pub fn children_of<'a>(
+        &'a self,
+        node: &'a Node,
+    ) -> impl Iterator<Item = (NodeId, &'a Node)> + 'a {
+        self.nodes.children(node)
     }
 
     /// True if a node exists at `path`.
     pub fn contains(&self, path: &str) -> bool {
-        self.nodes.contains_key(key(path))
+        self.nodes.lookup(path).is_some()
     }
 
     /// The stat a client sees for `node`.
@@ -364,13 +394,17 @@ impl DataTree {
     /// The data and client stat of the node at `path`.
     pub fn get_data(&self, path: &str) -> Result<(Option<Bytes>, Stat), ErrorCode> {
         let node = self.node(path).ok_or(ErrorCode::NoNode)?;
-        Ok((node.data.clone(), self.client_stat(node)))
+        Ok((node.data_bytes(), self.client_stat(node)))
     }
 
-    /// The children's names of the node at `path`, in no particular order.
+    /// The children's names of the node at `path`, newest first.
     pub fn children(&self, path: &str) -> Result<Vec<String>, ErrorCode> {
         let node = self.node(path).ok_or(ErrorCode::NoNode)?;
-        Ok(node.children.iter().map(str::to_owned).collect())
+        Ok(self
+            .nodes
+            .children(node)
+            .map(|(_, child)| child.name().to_owned())
+            .collect())
     }
 
     /// The ACL list of `node`; `None` if its index is not in the cache
@@ -405,20 +439,18 @@ impl DataTree {
         if path == "/" {
             return self.nodes.len().saturating_sub(1);
         }
-        let mut count = 0;
         // Java counts the keys starting with `path + "/"`; for "" that
         // includes its "/" alias entry.
-        if path.is_empty() {
-            count += 1;
+        let mut count = usize::from(path.is_empty());
+        if let Some(id) = self.nodes.lookup(path) {
+            self.nodes.walk_from(id, path, &mut |_, _, _| count += 1);
+            count -= 1;
         }
-        let mut stack = vec![path.to_owned()];
-        while let Some(p) = stack.pop() {
-            let Some(node) = self.nodes.get(p.as_str()) else {
-                continue;
-            };
-            for child in node.children.iter() {
-                count += 1;
-                stack.push(format!("{p}/{child}"));
+        // Orphans under the path are keys with that prefix too.
+        let prefix = format!("{path}/");
+        for (orphan, id) in self.nodes.orphans() {
+            if orphan.starts_with(&prefix) && self.nodes.lookup(orphan) == Some(id) {
+                self.nodes.walk_from(id, orphan, &mut |_, _, _| count += 1);
             }
         }
         count
@@ -441,15 +473,12 @@ impl DataTree {
     /// (`approximateDataSize`), which resets the cached value after a
     /// snapshot is loaded.
     pub fn scan_approximate_data_size(&self) -> i64 {
-        let root_alias = self
-            .nodes
-            .get("")
-            .map_or(0, |root| 1 + data_len(root.data.as_ref()));
-        self.nodes
-            .iter()
-            .map(|(path, node)| java_len(path) + data_len(node.data.as_ref()))
-            .sum::<i64>()
-            + root_alias
+        let root_alias = self.node("").map_or(0, |root| 1 + data_len(root.data()));
+        let mut sum = root_alias;
+        self.nodes.walk_all(|path, _, node| {
+            sum += java_len(path) + data_len(node.data());
+        });
+        sum
     }
 
     /// The paths of the ephemeral nodes of `session`.
@@ -489,30 +518,28 @@ impl DataTree {
     /// Visits every node reachable from the root, parents before children
     /// (the order of a snapshot), with its path (the root as `""`).
     pub fn for_each_preorder(&self, mut visit: impl FnMut(&str, &Node)) {
-        let Some(root) = self.nodes.get("") else {
-            return;
-        };
-        visit("", root);
-        let mut path = String::new();
-        let mut stack: Vec<(usize, Children<'_>)> = vec![(0, root.children.iter())];
-        while let Some((base, children)) = stack.last_mut() {
-            let base = *base;
-            let Some(child) = children.next() else {
-                stack.pop();
-                continue;
-            };
-            if base == 0 && child.is_empty() {
-                // "" under the root would be "/", the root itself.
-                continue;
-            }
-            path.truncate(base);
-            path.push('/');
-            path.push_str(child);
-            if let Some(node) = self.nodes.get(path.as_str()) {
-                visit(&path, node);
-                stack.push((path.len(), node.children.iter()));
-            }
+        if let Some(root) = self.nodes.root() {
+            self.nodes
+                .walk_from(root, "", &mut |path, _, node| visit(path, node));
         }
+    }
+
+    /// Visits every node with its path, in no particular order: those
+    /// reachable from the root and those whose parent was deleted before
+    /// them (see [`NodeStore`]).
+    pub fn for_each_node(&self, mut visit: impl FnMut(&str, &Node)) {
+        self.nodes.walk_all(|path, _, node| visit(path, node));
+    }
+
+    /// Every node with its path (see [`for_each_node`](Self::for_each_node)).
+    #[cfg(test)]
+    pub(crate) fn all_nodes(&self) -> Vec<(String, &Node)> {
+        let mut all = Vec::new();
+        self.nodes
+            .walk_all(|path, id, _| all.push((path.to_owned(), id)));
+        all.into_iter()
+            .map(|(path, id)| (path, self.nodes.get(id)))
+            .collect()
     }
 
     // ----- zxids and digests ------------------------------------------------
@@ -539,9 +566,11 @@ impl DataTree {
 
     /// The tree digest computed from every node, for checks.
     pub fn recompute_digest(&self) -> i64 {
-        self.nodes.iter().fold(0i64, |sum, (path, node)| {
-            sum.wrapping_add(i64::from(crc_of(self.config.digest_enabled, path, node)))
-        })
+        let mut sum = 0i64;
+        self.nodes.walk_all(|path, _, node| {
+            sum = sum.wrapping_add(i64::from(crc_of(self.config.digest_enabled, path, node)));
+        });
+        sum
     }
 
     /// The digest a node would have (0 when disabled), for predicting the
@@ -775,11 +804,11 @@ impl DataTree {
     /// The parsed text of a quota node; `None` (logged) if it is missing or
     /// unreadable.
     fn quota_stats(&self, path: &str) -> Option<StatsTrack> {
-        let Some(node) = self.nodes.get(path) else {
+        let Some(node) = self.node(path) else {
             tracing::error!("missing quota node {path}");
             return None;
         };
-        let Some(data) = node.data.as_ref() else {
+        let Some(data) = node.data() else {
             tracing::warn!("quota node {path} has null data");
             return None;
         };
@@ -806,8 +835,9 @@ impl DataTree {
 
     fn set_quota_data(&mut self, path: &str, track: StatsTrack) {
         let enabled = self.config.digest_enabled;
-        if let Some(node) = self.nodes.get_mut(path) {
-            node.data = Some(Bytes::from(track.to_string()));
+        if let Some(id) = self.nodes.lookup(path) {
+            let node = self.nodes.get_mut(id);
+            node.set_data(Some(track.to_string().as_bytes()));
             rehash(enabled, &mut self.digest, path, node);
         }
     }
@@ -816,19 +846,14 @@ impl DataTree {
     /// (`updateQuotaForPath`).
     fn update_quota_for_path(&mut self, path: &str) {
         let (mut count, mut bytes) = (0i64, 0i64);
-        let mut stack = vec![path.to_owned()];
-        while let Some(p) = stack.pop() {
-            let Some(node) = self.nodes.get(key(&p)) else {
-                continue;
-            };
-            count += 1;
-            bytes += data_len(node.data.as_ref());
-            for child in node.children.iter() {
-                stack.push(format!("{p}/{child}"));
-            }
+        if let Some(id) = self.nodes.lookup(path) {
+            self.nodes.walk_from(id, path, &mut |_, _, node| {
+                count += 1;
+                bytes += data_len(node.data());
+            });
         }
         let stat_path = stat_path(path);
-        if !self.nodes.contains_key(stat_path.as_str()) {
+        if !self.contains(&stat_path) {
             tracing::warn!("missing quota stat node {stat_path}");
             return;
         }
@@ -841,20 +866,12 @@ impl DataTree {
         self.quotas.clear();
         let suffix = format!("/{LIMIT_NODE}");
         let mut leaves = Vec::new();
-        let mut stack = vec![QUOTA_PATH.to_owned()];
-        while let Some(p) = stack.pop() {
-            let Some(node) = self.nodes.get(p.as_str()) else {
-                continue;
-            };
-            if node.children.is_empty() {
-                if p.ends_with(&suffix) {
-                    leaves.push(p);
+        if let Some(id) = self.nodes.lookup(QUOTA_PATH) {
+            self.nodes.walk_from(id, QUOTA_PATH, &mut |path, _, node| {
+                if node.child_count == 0 && path.ends_with(&suffix) {
+                    leaves.push(path.to_owned());
                 }
-                continue;
-            }
-            for child in node.children.iter() {
-                stack.push(format!("{p}/{child}"));
-            }
+            });
         }
         for leaf in leaves {
             let Some(end) = leaf.find(&suffix) else {
@@ -898,15 +915,20 @@ impl DataTree {
             return Err(ErrorCode::BadArguments);
         }
         let parent_key = key(parent_name);
-        let parent_acl_index = self.nodes.get(parent_key).ok_or(ErrorCode::NoNode)?.acl;
+        let parent_id = self.nodes.lookup(parent_key).ok_or(ErrorCode::NoNode)?;
+        let parent_acl_index = self.nodes.get(parent_id).acl;
         let acl_index = self.acls.convert_acls(acl);
-        if let Some(existing) = self.nodes.get_mut(key(path)) {
-            existing.acl = acl_index;
+        let existing = match self.nodes.child(parent_id, child_name) {
+            Some(id) => Some(id),
+            None => self.nodes.lookup(path),
+        };
+        if let Some(existing) = existing {
+            self.nodes.get_mut(existing).acl = acl_index;
             return Err(ErrorCode::NodeExists);
         }
 
         let enabled = self.config.digest_enabled;
-        let parent = self.nodes.get_mut(parent_key).ok_or(ErrorCode::NoNode)?;
+        let parent = self.nodes.get_mut(parent_id);
         let cversion = if parent_cversion == -1 {
             parent.stat.cversion.wrapping_add(1)
         } else {
@@ -916,16 +938,21 @@ impl DataTree {
             parent.stat.cversion = cversion;
             parent.stat.pzxid = zxid;
         }
-        parent.children.insert(child_name);
+        // Counted as a child already: the digest covers the stat only.
         rehash(enabled, &mut self.digest, parent_key, parent);
 
-        let data_bytes = data_len(data.as_ref());
-        let mut node = Node::new(data, acl_index, node::new_stat(zxid, time, ephemeral_owner));
+        let data_bytes = data_len(data.as_deref());
+        let mut node = Node::new(
+            child_name,
+            data.as_deref(),
+            acl_index,
+            node::new_stat(zxid, time, ephemeral_owner),
+        );
         node.digest = crc_of(enabled, path, &node);
         self.digest = self.digest.wrapping_add(i64::from(node.digest));
         self.approximate_data_size += java_len(path) + data_bytes;
         let stat = node.client_stat(self.config.owners);
-        self.nodes.insert(path.to_owned(), node);
+        self.nodes.insert_child(parent_id, child_name, node);
         match EphemeralType::of(ephemeral_owner, self.config.owners) {
             EphemeralType::Container => {
                 self.containers.insert(path.to_owned());
@@ -993,19 +1020,25 @@ impl DataTree {
         let (parent_name, child_name) = split_path(path).ok_or(ErrorCode::NoNode)?;
         let parent_key = key(parent_name);
         let enabled = self.config.digest_enabled;
-        let parent = self.nodes.get_mut(parent_key).ok_or(ErrorCode::NoNode)?;
-        parent.children.remove(child_name);
+        let parent_id = self.nodes.lookup(parent_key).ok_or(ErrorCode::NoNode)?;
+        let parent = self.nodes.get_mut(parent_id);
         if zxid > parent.stat.pzxid {
             parent.stat.pzxid = zxid;
         }
         rehash(enabled, &mut self.digest, parent_key, parent);
         let parent_acl_index = parent.acl;
 
-        let node = self.nodes.remove(path).ok_or(ErrorCode::NoNode)?;
+        // Unlinked from the parent by the removal (which also finds a node
+        // whose parent went before it).
+        let id = match self.nodes.child(parent_id, child_name) {
+            Some(id) => id,
+            None => self.nodes.lookup(path).ok_or(ErrorCode::NoNode)?,
+        };
+        let node = self.nodes.remove(id, path);
         self.digest = self.digest.wrapping_sub(i64::from(node.digest));
         let acl = self.trigger_acl(node.acl);
         self.acls.remove_usage(node.acl);
-        self.approximate_data_size -= java_len(path) + data_len(node.data.as_ref());
+        self.approximate_data_size -= java_len(path) + data_len(node.data());
 
         let owner = node.stat.ephemeral_owner;
         match EphemeralType::of(owner, self.config.owners) {
@@ -1030,7 +1063,7 @@ impl DataTree {
             }
         }
         if let Some(prefix) = self.max_prefix_with_quota(path) {
-            self.update_quota_stat(&prefix, -data_len(node.data.as_ref()), -1);
+            self.update_quota_stat(&prefix, -data_len(node.data()), -1);
         }
 
         triggers.push(WatchTrigger {
@@ -1063,10 +1096,11 @@ impl DataTree {
     ) -> Result<Stat, ErrorCode> {
         let enabled = self.config.digest_enabled;
         let node_key = key(path);
-        let node = self.nodes.get_mut(node_key).ok_or(ErrorCode::NoNode)?;
-        let new_len = data_len(data.as_ref());
-        let last_len = data_len(node.data.as_ref());
-        node.data = data;
+        let id = self.nodes.lookup(node_key).ok_or(ErrorCode::NoNode)?;
+        let node = self.nodes.get_mut(id);
+        let new_len = data_len(data.as_deref());
+        let last_len = data_len(node.data());
+        node.set_data(data.as_deref());
         node.stat.mtime = time;
         node.stat.mzxid = zxid;
         node.stat.version = version;
@@ -1100,7 +1134,8 @@ impl DataTree {
     ) -> Result<Stat, ErrorCode> {
         let enabled = self.config.digest_enabled;
         let node_key = key(path);
-        let node = self.nodes.get_mut(node_key).ok_or(ErrorCode::NoNode)?;
+        let id = self.nodes.lookup(node_key).ok_or(ErrorCode::NoNode)?;
+        let node = self.nodes.get_mut(id);
         self.acls.remove_usage(node.acl);
         node.stat.aversion = version;
         node.acl = self.acls.convert_acls(acl);
@@ -1120,7 +1155,8 @@ impl DataTree {
         let path = path.strip_suffix('/').unwrap_or(path);
         let enabled = self.config.digest_enabled;
         let node_key = key(path);
-        let node = self.nodes.get_mut(node_key).ok_or(ErrorCode::NoNode)?;
+        let id = self.nodes.lookup(node_key).ok_or(ErrorCode::NoNode)?;
+        let node = self.nodes.get_mut(id);
         let cversion = if cversion == -1 {
             node.stat.cversion.wrapping_add(1)
         } else {

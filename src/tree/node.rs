@@ -1,11 +1,9 @@
-//! One znode: its data, ACL-cache index, persisted stat and children, and
+//! One znode: its data, ACL-cache index, persisted stat and links, and
 //! how its `ephemeralOwner` is interpreted (`DataNode`, `EphemeralType`).
 
-use std::collections::hash_set;
-
-use super::HashSet;
-
 use bytes::Bytes;
+
+use super::store::{NodeId, NIL};
 use jute::data::{Stat, StatPersisted};
 
 /// The `ephemeralOwner` of a container node (`Long.MIN_VALUE`), recognised
@@ -87,103 +85,102 @@ impl EphemeralType {
     }
 }
 
-/// The children of a node: their last path components. Leaves, most nodes,
-/// cost one pointer (a bare `HashSet` is 48 bytes).
-#[derive(Debug, Clone, Default)]
-#[allow(clippy::box_collection)]
-pub struct ChildSet(Option<Box<HashSet<Box<str>>>>);
-
-impl ChildSet {
-    /// Adds `name`; false if it was already there.
-    pub(crate) fn insert(&mut self, name: &str) -> bool {
-        self.0
-            .get_or_insert_with(|| {
-                Box::new(HashSet::with_capacity_and_hasher(4, Default::default()))
-            })
-            .insert(name.into())
-    }
-
-    /// Removes `name`; false if it was not there. An emptied set is freed.
-    pub(crate) fn remove(&mut self, name: &str) -> bool {
-        let Some(set) = self.0.as_mut() else {
-            return false;
-        };
-        let removed = set.remove(name);
-        if set.is_empty() {
-            self.0 = None;
-        }
-        removed
-    }
-
-    /// The number of children.
-    pub fn len(&self) -> usize {
-        self.0.as_ref().map_or(0, |set| set.len())
-    }
-
-    /// True if there are no children.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// True if `name` is a child.
-    pub fn contains(&self, name: &str) -> bool {
-        self.0.as_ref().is_some_and(|set| set.contains(name))
-    }
-
-    /// The children's names, in no particular order.
-    pub fn iter(&self) -> Children<'_> {
-        Children(self.0.as_ref().map(|set| set.iter()))
-    }
-}
-
-/// An iterator over the names in a [`ChildSet`].
-#[derive(Debug, Clone)]
-pub struct Children<'a>(Option<hash_set::Iter<'a, Box<str>>>);
-
-impl<'a> Iterator for Children<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        self.0.as_mut()?.next().map(|name| &**name)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.0.as_ref().map_or((0, Some(0)), |it| it.size_hint())
-    }
-}
-
-/// A znode as the tree stores it (`DataNode`).
+/// A znode as the tree stores it (`DataNode`), with its place in the
+/// [`NodeStore`](super::store::NodeStore): its name, parent, children and
+/// siblings. The name and the data share one allocation.
 #[derive(Debug, Clone)]
 pub struct Node {
-    /// The data; `None` (a null buffer) is distinct from empty.
-    pub(crate) data: Option<Bytes>,
+    pub(crate) stat: StatPersisted,
+    /// The last component of the path (`""` for the root), then the data.
+    payload: Box<[u8]>,
     /// The ACL-cache index (−1 = OPEN_ACL_UNSAFE).
     pub(crate) acl: i64,
-    pub(crate) stat: StatPersisted,
-    pub(crate) children: ChildSet,
     /// This node's share of the tree digest (0 when excluded or disabled).
     pub(crate) digest: u32,
+    /// The name's length in the payload; [`NULL_DATA`] set if the data
+    /// is null (distinct from empty).
+    name_len: u32,
+    pub(crate) parent: NodeId,
+    pub(crate) first_child: NodeId,
+    pub(crate) next_sibling: NodeId,
+    pub(crate) prev_sibling: NodeId,
+    pub(crate) child_count: u32,
+}
+
+/// The bit of `name_len` that says the data is null.
+const NULL_DATA: u32 = 1 << 31;
+
+fn payload(name: &str, data: Option<&[u8]>) -> (Box<[u8]>, u32) {
+    let data_bytes = data.unwrap_or_default();
+    let mut bytes = Vec::with_capacity(name.len() + data_bytes.len());
+    bytes.extend_from_slice(name.as_bytes());
+    bytes.extend_from_slice(data_bytes);
+    // Names come from paths within jute.maxbuffer: far below 2^31 bytes.
+    let mut name_len = u32::try_from(name.len()).unwrap_or(u32::MAX) & !NULL_DATA;
+    if data.is_none() {
+        name_len |= NULL_DATA;
+    }
+    (bytes.into_boxed_slice(), name_len)
 }
 
 impl Node {
-    pub(crate) fn new(data: Option<Bytes>, acl: i64, stat: StatPersisted) -> Node {
+    pub(crate) fn new(name: &str, data: Option<&[u8]>, acl: i64, stat: StatPersisted) -> Node {
+        let (payload, name_len) = payload(name, data);
         Node {
-            data,
-            acl,
             stat,
-            children: ChildSet::default(),
+            payload,
+            acl,
             digest: 0,
+            name_len,
+            parent: NIL,
+            first_child: NIL,
+            next_sibling: NIL,
+            prev_sibling: NIL,
+            child_count: 0,
         }
     }
 
+    fn name_end(&self) -> usize {
+        (self.name_len & !NULL_DATA) as usize
+    }
+
     /// The data (`None` for null).
-    pub fn data(&self) -> Option<&Bytes> {
-        self.data.as_ref()
+    pub fn data(&self) -> Option<&[u8]> {
+        if self.name_len & NULL_DATA != 0 {
+            None
+        } else {
+            self.payload.get(self.name_end()..)
+        }
+    }
+
+    /// Replaces the data.
+    pub(crate) fn set_data(&mut self, data: Option<&[u8]>) {
+        let (payload, name_len) = payload(self.name(), data);
+        self.payload = payload;
+        self.name_len = name_len;
+    }
+
+    /// The data as a buffer of its own (`None` for null).
+    pub fn data_bytes(&self) -> Option<Bytes> {
+        self.data().map(Bytes::copy_from_slice)
     }
 
     /// The length of the data (0 for null).
     pub fn data_len(&self) -> usize {
-        self.data.as_ref().map_or(0, Bytes::len)
+        self.data().map_or(0, <[u8]>::len)
+    }
+
+    /// The name's bytes.
+    pub(crate) fn name_bytes(&self) -> &[u8] {
+        self.payload.get(..self.name_end()).unwrap_or_default()
+    }
+
+    /// The last component of the node's path (`""` for the root).
+    pub fn name(&self) -> &str {
+        self.payload
+            .get(..self.name_end())
+            .and_then(|n| std::str::from_utf8(n).ok())
+            .unwrap_or_default()
     }
 
     /// The index of the node's ACL in the tree's [`AclCache`](super::AclCache).
@@ -196,9 +193,9 @@ impl Node {
         &self.stat
     }
 
-    /// The children's names.
-    pub fn children(&self) -> &ChildSet {
-        &self.children
+    /// How many children the node has.
+    pub fn num_children(&self) -> usize {
+        self.child_count as usize
     }
 
     /// The stat a client sees (`DataNode.copyStat`): cversion counts changes
@@ -206,7 +203,7 @@ impl Node {
     /// ephemerals, and dataLength and numChildren are computed.
     pub fn client_stat(&self, encoding: OwnerEncoding) -> Stat {
         let s = &self.stat;
-        let num_children = self.children.len() as i32;
+        let num_children = self.child_count as i32;
         let ephemeral_owner = match EphemeralType::of(s.ephemeral_owner, encoding) {
             EphemeralType::Normal => s.ephemeral_owner,
             _ => 0,

@@ -77,9 +77,9 @@ pub(crate) enum Action {
 fn resolve(tree: &DataTree, target: &Target) -> String {
     match target {
         Target::Existing(i) => {
-            let mut paths: Vec<&str> = tree.nodes.keys().map(String::as_str).collect();
+            let mut paths: Vec<String> = tree.all_nodes().into_iter().map(|(p, _)| p).collect();
             paths.sort_unstable();
-            let path = paths[usize::from(*i) % paths.len()];
+            let path = &paths[usize::from(*i) % paths.len()];
             if path.is_empty() {
                 "/".to_owned()
             } else {
@@ -237,7 +237,7 @@ pub(crate) fn prepare(
             if ["/", ZOOKEEPER_PATH, QUOTA_PATH, CONFIG_PATH].contains(&path.as_str()) {
                 return Err(ErrorCode::BadArguments);
             }
-            if !existing(&path)?.children().is_empty() {
+            if existing(&path)?.num_children() != 0 {
                 return Err(ErrorCode::NotEmpty);
             }
             Ok(TxnBody::Delete(DeleteTxn { path: Some(path) }))
@@ -312,7 +312,8 @@ pub(crate) fn prepare(
 fn check_consistent(tree: &DataTree) {
     check_invariants(tree);
     check_exact_acl_counts(tree);
-    for (path, node) in &tree.nodes {
+    let all = tree.all_nodes();
+    for (path, node) in &all {
         let stat = node.stat();
         // cversion counts creates; the built-in children were never created.
         let builtin = match path.as_str() {
@@ -321,7 +322,7 @@ fn check_consistent(tree: &DataTree) {
             _ => 0,
         };
         assert!(
-            stat.cversion + builtin >= node.children().len() as i32,
+            stat.cversion + builtin >= node.num_children() as i32,
             "{path}"
         );
         let client = tree.client_stat(node);
@@ -338,19 +339,19 @@ fn check_consistent(tree: &DataTree) {
         }
         // No orphans: the parent exists and lists the node.
         let (parent_path, name) = split_path(path).expect(path);
-        let parent = tree.nodes.get(parent_path).expect(parent_path);
-        assert!(parent.children().contains(name), "{path}");
+        let parent_id = tree.lookup(parent_path).expect(parent_path);
+        let parent = tree.node_by_id(parent_id);
+        assert_eq!(tree.child(parent_id, name), tree.lookup(path), "{path}");
         assert!(parent.stat().pzxid >= stat.czxid, "{path}");
-        assert!(parent.children().len() <= i32::MAX as usize);
     }
     // The tree's numChildren are the children the map holds.
     let mut counted: HashMap<&str, usize> = HashMap::default();
-    for path in tree.nodes.keys().filter(|p| !p.is_empty()) {
+    for (path, _) in all.iter().filter(|(p, _)| !p.is_empty()) {
         if let Some((parent, _)) = split_path(path) {
             *counted.entry(parent).or_default() += 1;
         }
     }
-    for (path, node) in &tree.nodes {
+    for (path, node) in &all {
         let expected = counted.get(path.as_str()).copied().unwrap_or(0);
         assert_eq!(
             tree.client_stat(node).num_children as usize,
@@ -358,10 +359,10 @@ fn check_consistent(tree: &DataTree) {
             "{path}"
         );
     }
-    assert_eq!(tree.all_children_number("/"), tree.nodes.len() - 1);
+    assert_eq!(tree.all_children_number("/"), all.len() - 1);
     let mut walked = 0;
     tree.for_each_preorder(|_, _| walked += 1);
-    assert_eq!(walked, tree.nodes.len());
+    assert_eq!(walked, all.len());
 }
 
 pub(crate) fn owners(extended: bool) -> TreeConfig {
@@ -445,33 +446,39 @@ proptest! {
 /// (closing a session forgets ephemerals it could not delete, as Java does).
 fn check_nonsense_invariants(tree: &DataTree) {
     assert_eq!(tree.digest(), tree.recompute_digest());
-    for (path, node) in &tree.nodes {
-        for child in node.children.iter() {
-            assert!(tree.nodes.contains_key(&format!("{path}/{child}")));
+    let all = tree.all_nodes();
+    assert_eq!(all.len() + 1, tree.node_count());
+    for (path, node) in &all {
+        assert!(
+            std::ptr::eq(tree.node(path).expect(path), *node),
+            "{path} leads to its node"
+        );
+        for (_, child) in tree.children_of(node) {
+            assert!(tree.contains(&format!("{path}/{}", child.name())));
         }
         assert!(tree.acl_cache().resolve(node.acl_index()).is_some());
     }
     for (session, paths) in tree.all_ephemerals() {
         for path in paths {
-            let node = tree.nodes.get(path).expect(path);
+            let node = tree.node(path).expect(path);
             assert_eq!(node.stat().ephemeral_owner, session);
         }
     }
     for path in tree.containers() {
         assert_eq!(
-            tree.nodes.get(path).map(|n| n.stat().ephemeral_owner),
+            tree.node(path).map(|n| n.stat().ephemeral_owner),
             Some(i64::MIN)
         );
     }
     for path in tree.ttls() {
-        let owner = tree.nodes.get(path).expect(path).stat().ephemeral_owner;
+        let owner = tree.node(path).expect(path).stat().ephemeral_owner;
         assert_eq!(
             EphemeralType::of(owner, tree.config().owners),
             EphemeralType::Ttl
         );
     }
     let mut users: HashMap<i64, i64> = HashMap::default();
-    for node in tree.nodes.values() {
+    for (_, node) in &all {
         *users.entry(node.acl_index()).or_default() += 1;
     }
     for (index, _) in tree.acl_cache().iter() {
@@ -480,7 +487,7 @@ fn check_nonsense_invariants(tree: &DataTree) {
     }
     let mut walked = 0;
     tree.for_each_preorder(|_, _| walked += 1);
-    assert!(walked <= tree.nodes.len());
+    assert!(walked <= all.len());
 }
 
 fn nonsense_path() -> impl Strategy<Value = Option<String>> {

@@ -129,18 +129,25 @@ fn extended() -> TreeConfig {
 /// The invariants every tree keeps (see also the property tests).
 pub(crate) fn check_invariants(tree: &DataTree) {
     assert_eq!(tree.digest(), tree.recompute_digest(), "digest drifted");
-    // Every child name refers to a node.
-    for (path, node) in &tree.nodes {
-        for child in node.children.iter() {
-            let child_path = format!("{path}/{child}");
-            assert!(tree.nodes.contains_key(&child_path), "{child_path} missing");
+    // Every child is found by its path, and every node by its own.
+    let all = tree.all_nodes();
+    assert_eq!(all.len() + 1, tree.node_count());
+    for (path, node) in &all {
+        assert!(std::ptr::eq(tree.node(path).expect(path), *node), "{path}");
+        assert!(
+            node.num_children() == tree.children_of(node).count(),
+            "{path}"
+        );
+        for (_, child) in tree.children_of(node) {
+            let child_path = format!("{path}/{}", child.name());
+            assert!(tree.contains(&child_path), "{child_path} missing");
         }
     }
     // The indexes match the owners.
     let mut by_owner: HashMap<i64, HashSet<String>> = HashMap::default();
     let mut containers = HashSet::default();
     let mut ttls = HashSet::default();
-    for (path, node) in &tree.nodes {
+    for (path, node) in &all {
         let owner = node.stat.ephemeral_owner;
         match EphemeralType::of(owner, tree.config.owners) {
             EphemeralType::Normal => {
@@ -167,7 +174,7 @@ pub(crate) fn check_invariants(tree: &DataTree) {
     assert_eq!(ttls, tree.ttls);
     // Every node's ACL resolves and no entry is counted less than it is used.
     let mut users: HashMap<i64, i64> = HashMap::default();
-    for node in tree.nodes.values() {
+    for (_, node) in &all {
         assert!(tree.acls.resolve(node.acl).is_some(), "acl {}", node.acl);
         if node.acl != OPEN_ACL_UNSAFE_INDEX {
             *users.entry(node.acl).or_default() += 1;
@@ -186,7 +193,7 @@ pub(crate) fn check_invariants(tree: &DataTree) {
 /// Reference counts equal the uses exactly (no NODEEXISTS re-pointing).
 pub(super) fn check_exact_acl_counts(tree: &DataTree) {
     let mut users: HashMap<i64, i64> = HashMap::default();
-    for node in tree.nodes.values() {
+    for (_, node) in tree.all_nodes() {
         if node.acl != OPEN_ACL_UNSAFE_INDEX {
             *users.entry(node.acl).or_default() += 1;
         }
@@ -212,7 +219,7 @@ fn fresh_tree_has_javas_builtin_nodes() {
 
     let root = tree.node("/").unwrap();
     assert!(std::ptr::eq(root, tree.node("").unwrap()));
-    assert_eq!(root.data(), Some(&Bytes::new()));
+    assert_eq!(root.data(), Some(&[][..]));
     assert_eq!(root.acl_index(), OPEN_ACL_UNSAFE_INDEX);
     assert_eq!(root.stat(), &StatPersisted::default());
     assert_eq!(tree.children("/").unwrap(), vec!["zookeeper".to_string()]);
@@ -349,9 +356,9 @@ fn digest_follows_every_change() {
     f.ok(create("/a", "x"));
     let a = f.tree.node("/a").unwrap();
     let root = f.tree.node("/").unwrap();
-    let expected = node_digest("", root.data().map(|b| &b[..]), root.stat())
+    let expected = node_digest("", root.data(), root.stat())
         + node_digest("/zookeeper", Some(b""), &f.persisted("/zookeeper"))
-        + node_digest("/a", a.data().map(|b| &b[..]), a.stat());
+        + node_digest("/a", a.data(), a.stat());
     assert_eq!(f.tree.digest(), expected);
     assert_ne!(f.tree.digest(), before);
     f.ok(set_data("/", "r", 1));
@@ -1820,6 +1827,29 @@ fn deleting_a_parent_orphans_its_children_like_java() {
     );
     assert_eq!(f.tree.children("/a").unwrap().len(), 0);
     check_invariants(&f.tree);
+
+    // Deeper: the orphan's own children stay under it; Java counts them
+    // all (its keys), walks none of them from the root, and deleting the
+    // orphan orphans its children in turn.
+    f.ok(create("/a/b/c", "cc"));
+    f.ok(create("/a/b/c/d", ""));
+    assert_eq!(f.tree.node_count(), 9);
+    assert_eq!(f.tree.all_children_number("/a"), 3);
+    assert_eq!(f.tree.all_children_number("/a/b"), 2);
+    let mut walked = Vec::new();
+    f.tree.for_each_preorder(|p, _| walked.push(p.to_owned()));
+    assert!(!walked.iter().any(|p| p.starts_with("/a/")), "{walked:?}");
+    assert_eq!(f.tree.node("/a/b/c").unwrap().data(), Some(&b"cc"[..]));
+    f.ok(delete("/a/b/c/d"));
+    f.ok(delete("/a/b"));
+    assert!(f.tree.node("/a/b").is_none());
+    assert!(f.tree.node("/a/b/c").is_some());
+    assert_eq!(f.tree.all_children_number("/a"), 1);
+    check_invariants(&f.tree);
+    // Its parent's path is gone: Java's delete fails before looking.
+    assert_eq!(f.apply(delete("/a/b/c")).err, ErrorCode::NoNode.code());
+    assert_eq!(f.tree.node_count(), 7);
+    check_invariants(&f.tree);
 }
 
 // ----- Java's DataTree on edge cases ---------------------------------------------
@@ -2083,7 +2113,8 @@ fn edge_cases_match_javas_data_tree() {
             0,
         ),
     ];
-    let mut paths: Vec<&str> = tree.nodes.keys().map(String::as_str).collect();
+    let all = tree.all_nodes();
+    let mut paths: Vec<&str> = all.iter().map(|(p, _)| p.as_str()).collect();
     paths.sort();
     assert_eq!(paths, expected.iter().map(|e| e.0).collect::<Vec<_>>());
     for (path, data, acl, s, client_cversion, num_children) in expected {
@@ -2101,7 +2132,7 @@ fn edge_cases_match_javas_data_tree() {
             p.ephemeral_owner,
         ];
         assert_eq!(got, s, "{path}");
-        assert_eq!(node.data(), bytes_opt(data).as_ref(), "{path}");
+        assert_eq!(node.data(), bytes_opt(data).as_deref(), "{path}");
         assert_eq!(node.acl_index(), acl, "{path}");
         let client = tree.client_stat(node);
         assert_eq!(
@@ -2138,4 +2169,26 @@ fn edge_cases_match_javas_data_tree() {
 
 fn bytes_opt(s: Option<&str>) -> Option<Bytes> {
     s.map(|s| Bytes::copy_from_slice(s.as_bytes()))
+}
+
+#[test]
+fn a_node_is_compact_and_keeps_null_apart_from_empty() {
+    // The name and data share one allocation; the rest stays small (a
+    // million znodes cost this many bytes each, plus the payload).
+    assert!(std::mem::size_of::<Node>() <= 120);
+    let mut node = Node::new("caf\u{e9}-\u{4e2d}", None, -1, StatPersisted::default());
+    assert_eq!(
+        (node.name(), node.data(), node.data_len()),
+        ("caf\u{e9}-\u{4e2d}", None, 0)
+    );
+    node.set_data(Some(b""));
+    assert_eq!(node.data(), Some(&b""[..]));
+    node.set_data(Some(b"\0\xffdata"));
+    assert_eq!(node.data(), Some(&b"\0\xffdata"[..]));
+    assert_eq!(node.data_bytes().as_deref(), Some(&b"\0\xffdata"[..]));
+    assert_eq!(node.name(), "caf\u{e9}-\u{4e2d}");
+    node.set_data(None);
+    assert_eq!((node.name(), node.data()), ("caf\u{e9}-\u{4e2d}", None));
+    let root = Node::new("", Some(b"r"), -1, StatPersisted::default());
+    assert_eq!((root.name(), root.data()), ("", Some(&b"r"[..])));
 }
