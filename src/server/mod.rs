@@ -244,7 +244,9 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
             restored.tree.last_processed_zxid(),
             started.elapsed().as_millis()
         );
-        if let Some(path) = storage::startup_snapshot(&dirs, &config, &restored)? {
+        let startup_snapshot = storage::StartupSnapshot::of(&restored);
+        if startup_snapshot == storage::StartupSnapshot::BeforeServing {
+            let path = storage::startup_snapshot(&dirs, &config, &restored)?;
             tracing::info!("snapshot {} taken", path.display());
         }
         let mut core = Core::restored(
@@ -281,8 +283,19 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
         };
         let stage = std::sync::Arc::new(std::sync::Mutex::new(Some(stage)));
         core.set_log(Box::new(SharedStage(std::sync::Arc::clone(&stage))));
-        storage::spawn_autopurge(&dirs, config.snap_retain_count, config.purge_interval);
         let mut snapshots = storage::Snapshotter::new(&dirs, &config);
+        let mut startup_written = None;
+        if startup_snapshot == storage::StartupSnapshot::Background {
+            let (done, written) = tokio::sync::oneshot::channel();
+            snapshots.start_at_startup(core.tree(), core.committed_sessions(), done);
+            startup_written = Some(written);
+        }
+        storage::spawn_autopurge(
+            &dirs,
+            config.snap_retain_count,
+            config.purge_interval,
+            startup_written,
+        );
         let listener = net::bind(&net)
             .await
             .map_err(|e| ServerError(format!("cannot listen on {listen}: {e}")))?;

@@ -98,6 +98,9 @@ pub struct Restored {
     pub snapshot: Option<PathBuf>,
     /// Transactions replayed from the logs.
     pub txns_replayed: u64,
+    /// Closed sessions whose ephemerals were deleted after the replay: a
+    /// change no log holds.
+    pub sessions_cleaned: usize,
 }
 
 /// Restores the tree as Java does (`FileTxnSnapLog.restore`,
@@ -156,6 +159,7 @@ pub fn restore(dirs: &DataDirs, config: &ServerConfig) -> Result<Restored, Serve
         .map(|(session, _)| session)
         .filter(|session| !sessions.contains_key(session))
         .collect();
+    let sessions_cleaned = dead.len();
     for session in dead {
         let mut triggers = Vec::new();
         tree.kill_session(session, zxid, None, &mut triggers);
@@ -165,6 +169,7 @@ pub fn restore(dirs: &DataDirs, config: &ServerConfig) -> Result<Restored, Serve
         sessions,
         snapshot: snapshot_path,
         txns_replayed,
+        sessions_cleaned,
     })
 }
 
@@ -192,25 +197,49 @@ fn replay(tree: &mut DataTree, sessions: &mut BTreeMap<i64, i32>, txn: &Txn) {
     tree.apply(txn);
 }
 
-/// Writes the snapshot Java takes before serving (`loadData`'s
-/// `takeSnapshot`). rzk writes it atomically (temporary file, fsync,
-/// rename) and skips it when the snapshot it started from is already of
-/// this zxid, so a crash here can never damage the only good snapshot.
+/// The snapshot Java takes before serving (`loadData`'s `takeSnapshot`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartupSnapshot {
+    /// The snapshot the tree came from is of its zxid already.
+    NotNeeded,
+    /// The tree is the newest snapshot plus the logs: a snapshot only
+    /// shortens the next restart, so it is written in the background, a
+    /// fuzzy one like the periodic ones, while the server serves. A crash
+    /// before it is complete replays the same logs again.
+    Background,
+    /// Restoring changed the tree beyond what the logs hold (ephemerals of
+    /// closed sessions deleted): the snapshot is written before serving,
+    /// since txns logged after could not be replayed without it.
+    BeforeServing,
+}
+
+impl StartupSnapshot {
+    /// Which snapshot `restored` needs.
+    pub fn of(restored: &Restored) -> StartupSnapshot {
+        if restored.sessions_cleaned > 0 {
+            return StartupSnapshot::BeforeServing;
+        }
+        let zxid = restored.tree.last_processed_zxid();
+        let same = restored.snapshot.as_ref().is_some_and(|path| {
+            path.file_name()
+                .map(|n| snapshot::zxid_from_name(&n.to_string_lossy(), "snapshot"))
+                == Some(zxid)
+        });
+        if same && restored.txns_replayed == 0 {
+            StartupSnapshot::NotNeeded
+        } else {
+            StartupSnapshot::Background
+        }
+    }
+}
+
+/// Writes the snapshot before serving, atomically (temporary file, fsync,
+/// rename), so a crash here can never damage the only good snapshot.
 pub fn startup_snapshot(
     dirs: &DataDirs,
     config: &ServerConfig,
     restored: &Restored,
-) -> Result<Option<PathBuf>, ServerError> {
-    let zxid = restored.tree.last_processed_zxid();
-    if let Some(path) = &restored.snapshot {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let same = name
-            .as_deref()
-            .is_some_and(|n| snapshot::zxid_from_name(n, "snapshot") == zxid);
-        if same && restored.txns_replayed == 0 {
-            return Ok(None);
-        }
-    }
+) -> Result<PathBuf, ServerError> {
     let options = WriteOptions::from_props(&config.zookeeper);
     let written = snapshot::write_snapshot_file(
         &dirs.snap_dir,
@@ -223,7 +252,7 @@ pub fn startup_snapshot(
         Durability::Atomic,
     )
     .map_err(|e| ServerError(format!("cannot write the startup snapshot: {e}")))?;
-    Ok(Some(written.path))
+    Ok(written.path)
 }
 
 /// A fuzzy snapshot being written while the server serves: the core's
@@ -236,6 +265,8 @@ pub struct Snapshotter {
     current: Option<FuzzySnapshot>,
     /// When the next slice may start.
     next_slice: Instant,
+    /// Told when the snapshot in progress is done.
+    when_done: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// How long one slice of snapshot work may take before the core serves
@@ -256,6 +287,21 @@ impl Snapshotter {
             options: WriteOptions::from_props(&config.zookeeper),
             current: None,
             next_slice: Instant::now(),
+            when_done: None,
+        }
+    }
+
+    /// Starts the startup snapshot in the background; `done` hears when
+    /// it is written (or failed).
+    pub fn start_at_startup(
+        &mut self,
+        tree: &DataTree,
+        sessions: Vec<(i64, i32)>,
+        done: tokio::sync::oneshot::Sender<()>,
+    ) {
+        self.start(tree, sessions);
+        if self.current.is_some() {
+            self.when_done = Some(done);
         }
     }
 
@@ -319,6 +365,9 @@ impl Snapshotter {
                     ),
                     Err(e) => tracing::error!("the snapshot failed: {e}"),
                 }
+                if let Some(tell) = self.when_done.take() {
+                    let _ = tell.send(());
+                }
             }
             return None;
         }
@@ -338,7 +387,12 @@ impl Snapshotter {
 
 /// Java's `DatadirCleanupManager`: keep the newest `retain` snapshots and
 /// the logs they need, every `interval_hours` (from start).
-pub fn spawn_autopurge(dirs: &DataDirs, retain: i32, interval_hours: i32) {
+pub fn spawn_autopurge(
+    dirs: &DataDirs,
+    retain: i32,
+    interval_hours: i32,
+    after: Option<tokio::sync::oneshot::Receiver<()>>,
+) {
     if interval_hours <= 0 {
         tracing::info!("purge task is not scheduled");
         return;
@@ -346,6 +400,10 @@ pub fn spawn_autopurge(dirs: &DataDirs, retain: i32, interval_hours: i32) {
     let (log_dir, snap_dir) = (dirs.log_dir.clone(), dirs.snap_dir.clone());
     let period = std::time::Duration::from_secs(3600 * interval_hours as u64);
     tokio::spawn(async move {
+        // The first purge counts the startup snapshot among those it keeps.
+        if let Some(after) = after {
+            let _ = after.await;
+        }
         let mut timer = tokio::time::interval(period);
         loop {
             timer.tick().await;
@@ -377,6 +435,48 @@ mod tests {
             logs.display()
         );
         parse_str("zoo.cfg", &text, sys).expect("config")
+    }
+
+    #[test]
+    fn the_startup_snapshot_waits_only_for_changes_no_log_holds() {
+        let restored = |snapshot: Option<&str>, zxid: i64, txns: u64, cleaned: usize| {
+            let mut tree = DataTree::default();
+            tree.set_last_processed_zxid(zxid);
+            Restored {
+                tree,
+                sessions: BTreeMap::new(),
+                snapshot: snapshot.map(PathBuf::from),
+                txns_replayed: txns,
+                sessions_cleaned: cleaned,
+            }
+        };
+        let of = |r: Restored| StartupSnapshot::of(&r);
+        let d = "/d/version-2/";
+        assert_eq!(
+            of(restored(Some(&format!("{d}snapshot.1f")), 0x1f, 0, 0)),
+            StartupSnapshot::NotNeeded
+        );
+        assert_eq!(
+            of(restored(Some(&format!("{d}snapshot.1f.gz")), 0x1f, 0, 0)),
+            StartupSnapshot::NotNeeded
+        );
+        assert_eq!(
+            of(restored(Some(&format!("{d}snapshot.1f")), 0x30, 0x11, 0)),
+            StartupSnapshot::Background
+        );
+        assert_eq!(
+            of(restored(None, 0x30, 0x30, 0)),
+            StartupSnapshot::Background
+        );
+        assert_eq!(of(restored(None, 0, 0, 0)), StartupSnapshot::Background);
+        assert_eq!(
+            of(restored(Some(&format!("{d}snapshot.1f")), 0x1f, 0, 1)),
+            StartupSnapshot::BeforeServing
+        );
+        assert_eq!(
+            of(restored(Some(&format!("{d}snapshot.1f")), 0x30, 0x11, 2)),
+            StartupSnapshot::BeforeServing
+        );
     }
 
     /// With db.autocreate=false, an empty database is trusted (zxid 0) only
