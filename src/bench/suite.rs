@@ -292,7 +292,7 @@ pub struct ScaleReport {
     /// From spawning the process to the first successful getData.
     pub restart_to_serving_ms: f64,
     pub rss_after_restart_bytes: u64,
-    /// The newest snapshot file after the restart.
+    /// The largest snapshot file after the restart.
     pub snapshot_bytes: u64,
 }
 
@@ -768,8 +768,9 @@ fn scale_test(
     let restart_ms = spawned.elapsed().as_secs_f64() * 1e3;
     let pid = server.pid().expect("running");
     let rss_after_restart = procfs::process_rss(pid)?;
-    // The start-up snapshot is written before serving, by both servers.
-    let snapshot_bytes = server.snapshots().last().map_or(0, |f| f.size);
+    // The largest snapshot file: Java writes its start-up snapshot before
+    // serving, rzk in the background (so the newest file may be partial).
+    let snapshot_bytes = server.snapshots().iter().map(|f| f.size).max().unwrap_or(0);
     say(&format!(
         "scale: {kind}: serving {restart_ms:.0} ms after the restart; snapshot {:.1} MiB",
         snapshot_bytes as f64 / 1048576.0

@@ -41,9 +41,15 @@ impl std::error::Error for LoadError {}
 pub struct TreeLoader {
     tree: DataTree,
     has_root: bool,
-    /// The last node added and the last parent used, with their ids: where
-    /// the next node's parent mostly is.
-    recent: [(String, NodeId); 2],
+    /// While every node's parent is the node before it or one of that
+    /// node's ancestors (always, in a pre-order file), nodes are linked
+    /// without the name index, which is built once at the end, at its
+    /// final size; the first node that breaks the order builds it early.
+    indexed: bool,
+    /// The path of the last node added.
+    path: String,
+    /// The last node's ancestors and itself: (length of its path, id).
+    ancestors: Vec<(usize, NodeId)>,
 }
 
 impl TreeLoader {
@@ -57,7 +63,9 @@ impl TreeLoader {
         TreeLoader {
             tree,
             has_root: false,
-            recent: [(String::from("\0"), 0), (String::from("\0"), 0)],
+            indexed: false,
+            path: String::new(),
+            ancestors: Vec::new(),
         }
     }
 
@@ -105,37 +113,42 @@ impl TreeLoader {
             self.tree.digest = self.tree.digest.wrapping_add(i64::from(node.digest));
             self.has_root = true;
             let id = self.tree.nodes.set_root(node);
-            self.remember("", id);
+            self.path.clear();
+            self.ancestors.clear();
+            self.ancestors.push((0, id));
         } else {
-            // Pre-order: the parent is mostly the node before, or its parent.
-            let parent_id = if self.recent[0].0 == parent {
-                Some(self.recent[0].1)
-            } else if self.recent[1].0 == parent {
-                Some(self.recent[1].1)
-            } else {
-                self.tree.nodes.lookup(parent)
-            };
-            let Some(parent_id) = parent_id else {
-                return Err(LoadError::MissingParent {
-                    parent: parent.into(),
-                    path: path.into(),
-                });
-            };
             self.tree.digest = self.tree.digest.wrapping_add(i64::from(node.digest));
-            let id = match self.tree.nodes.child(parent_id, name) {
-                Some(existing) => {
-                    self.subtract_old_digest(path);
-                    self.tree.nodes.replace(existing, node);
-                    existing
-                }
-                None => self.tree.nodes.insert_child(parent_id, name, node),
+            let parent_id = if self.indexed {
+                None
+            } else {
+                self.parent_in_order(parent)
             };
-            if self.recent[1].0 != parent {
-                self.recent[1].0.clear();
-                self.recent[1].0.push_str(parent);
-                self.recent[1].1 = parent_id;
+            match parent_id {
+                Some(parent_id) => {
+                    let id = self.tree.nodes.insert_child_unindexed(parent_id, node);
+                    self.path.clear();
+                    self.path.push_str(path);
+                    self.ancestors.push((path.len(), id));
+                }
+                None => {
+                    self.use_index();
+                    let Some(parent_id) = self.tree.nodes.lookup(parent) else {
+                        return Err(LoadError::MissingParent {
+                            parent: parent.into(),
+                            path: path.into(),
+                        });
+                    };
+                    match self.tree.nodes.child(parent_id, name) {
+                        Some(existing) => {
+                            self.subtract_old_digest(path);
+                            self.tree.nodes.replace(existing, node);
+                        }
+                        None => {
+                            self.tree.nodes.insert_child(parent_id, name, node);
+                        }
+                    }
+                }
             }
-            self.remember(path, id);
             match EphemeralType::of(owner, self.tree.config.owners) {
                 EphemeralType::Container => {
                     self.tree.containers.insert(path.to_owned());
@@ -170,11 +183,32 @@ impl TreeLoader {
         }
     }
 
-    /// The node just added, as the most recent parent candidate.
-    fn remember(&mut self, path: &str, id: NodeId) {
-        self.recent[0].0.clear();
-        self.recent[0].0.push_str(path);
-        self.recent[0].1 = id;
+    /// The id of `parent` if it is the last node added or one of its
+    /// ancestors (forgetting the deeper ones); `None` otherwise.
+    fn parent_in_order(&mut self, parent: &str) -> Option<NodeId> {
+        while let Some(&(end, id)) = self.ancestors.last() {
+            if end == parent.len() && self.path.get(..end) == Some(parent) {
+                return Some(id);
+            }
+            if end < parent.len() {
+                return None;
+            }
+            self.ancestors.pop();
+        }
+        None
+    }
+
+    /// Builds the name index now (merging a path loaded twice) and looks
+    /// nodes up by name from here on.
+    fn use_index(&mut self) {
+        if self.indexed {
+            return;
+        }
+        self.indexed = true;
+        self.ancestors.clear();
+        for digest in self.tree.nodes.build_index() {
+            self.tree.digest = self.tree.digest.wrapping_sub(i64::from(digest));
+        }
     }
 
     /// The number of nodes loaded so far.
@@ -191,10 +225,11 @@ impl TreeLoader {
     /// quota trie and usage are rebuilt (`setupQuota`), and unused ACL
     /// entries are dropped (`purgeUnused`). The caller sets the last
     /// processed zxid and the snapshot digest.
-    pub fn finish(self) -> Result<DataTree, LoadError> {
+    pub fn finish(mut self) -> Result<DataTree, LoadError> {
         if !self.has_root {
             return Err(LoadError::NoRoot);
         }
+        self.use_index();
         let mut tree = self.tree;
         tree.approximate_data_size = tree.scan_approximate_data_size();
         tree.rebuild_quotas();

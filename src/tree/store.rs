@@ -75,7 +75,7 @@ impl Default for NodeStore {
 }
 
 impl NodeStore {
-    fn hash(&self, parent: NodeId, name: &str) -> u64 {
+    fn hash(&self, parent: NodeId, name: &[u8]) -> u64 {
         self.hasher.hash_one((parent, name))
     }
 
@@ -125,7 +125,7 @@ impl NodeStore {
 
     /// The child `name` of `parent`.
     pub fn child(&self, parent: NodeId, name: &str) -> Option<NodeId> {
-        let hash = self.hash(parent, name);
+        let hash = self.hash(parent, name.as_bytes());
         self.index
             .find(hash, |&id| {
                 let node = self.get(id);
@@ -212,7 +212,7 @@ impl NodeStore {
     pub fn insert_child(&mut self, parent: NodeId, name: &str, mut node: Node) -> NodeId {
         debug_assert!(self.child(parent, name).is_none());
         debug_assert_eq!(node.name(), name);
-        let hash = self.hash(parent, name);
+        let hash = self.hash(parent, name.as_bytes());
         let first = self.get(parent).first_child;
         node.parent = parent;
         node.prev_sibling = NIL;
@@ -236,9 +236,113 @@ impl NodeStore {
             let node = chunks[(other >> CHUNK_BITS) as usize][other as usize % CHUNK]
                 .as_ref()
                 .expect("indexed nodes are live");
-            hasher.hash_one((node.parent, node.name()))
+            hasher.hash_one((node.parent, node.name_bytes()))
         });
         id
+    }
+
+    /// Adds `node` as the newest child of `parent` without indexing it:
+    /// for a loader, which calls [`build_index`](Self::build_index) once
+    /// all nodes are in (no lookup by name works before).
+    pub fn insert_child_unindexed(&mut self, parent: NodeId, mut node: Node) -> NodeId {
+        let first = self.get(parent).first_child;
+        node.parent = parent;
+        node.prev_sibling = NIL;
+        node.next_sibling = first;
+        node.first_child = NIL;
+        node.child_count = 0;
+        let id = self.alloc(node);
+        if first != NIL {
+            self.get_mut(first).prev_sibling = id;
+        }
+        let p = self.get_mut(parent);
+        p.first_child = id;
+        p.child_count += 1;
+        id
+    }
+
+    /// Builds the index of every node with a parent, sized for them all
+    /// (no growth, no rehashing). Two children of one parent with the same
+    /// name (a file that holds a path twice) become one: the first keeps
+    /// its place and children, takes the later one's data, ACL, stat and
+    /// digest, and adopts its children. Returns the digests the first ones
+    /// had, which no node has any more.
+    pub fn build_index(&mut self) -> Vec<u32> {
+        let mut index = HashTable::with_capacity(self.len);
+        let mut replaced = Vec::new();
+        for id in 0..self.used as NodeId {
+            let Some(Some(node)) = self.slot(id) else {
+                continue;
+            };
+            if node.parent == NIL {
+                continue;
+            }
+            let parent = node.parent;
+            let hash = self.hash(parent, node.name_bytes());
+            let existing = index
+                .find(hash, |&other: &NodeId| {
+                    let o = self.get(other);
+                    o.parent == parent && o.name_bytes() == node.name_bytes()
+                })
+                .copied();
+            let Some(first) = existing else {
+                let chunks = &self.chunks;
+                let hasher = &self.hasher;
+                index.insert_unique(hash, id, |&other| {
+                    let n = chunks[(other >> CHUNK_BITS) as usize][other as usize % CHUNK]
+                        .as_ref()
+                        .expect("indexed nodes are live");
+                    hasher.hash_one((n.parent, n.name_bytes()))
+                });
+                continue;
+            };
+            replaced.push(self.get(first).digest);
+            self.merge_into(first, id);
+        }
+        self.index = index;
+        replaced
+    }
+
+    /// The node `later` (a second child of the same name) merges into
+    /// `first`: its content replaces `first`'s, its children (all newer
+    /// than it, so not indexed yet) move under `first`, and it is removed.
+    fn merge_into(&mut self, first: NodeId, later: NodeId) {
+        let mut child = self.get(later).first_child;
+        while child != NIL {
+            let next = self.get(child).next_sibling;
+            let head = self.get(first).first_child;
+            let c = self.get_mut(child);
+            c.parent = first;
+            c.prev_sibling = NIL;
+            c.next_sibling = head;
+            if head != NIL {
+                self.get_mut(head).prev_sibling = child;
+            }
+            let f = self.get_mut(first);
+            f.first_child = child;
+            f.child_count += 1;
+            child = next;
+        }
+        let (parent, prev, next) = {
+            let n = self.get(later);
+            (n.parent, n.prev_sibling, n.next_sibling)
+        };
+        if prev == NIL {
+            self.get_mut(parent).first_child = next;
+        } else {
+            self.get_mut(prev).next_sibling = next;
+        }
+        if next != NIL {
+            self.get_mut(next).prev_sibling = prev;
+        }
+        self.get_mut(parent).child_count -= 1;
+        let node = self
+            .slot_mut(later)
+            .and_then(Option::take)
+            .expect("a merged node is live");
+        self.len -= 1;
+        self.free.push(later);
+        replace_content(self.get_mut(first), node);
     }
 
     /// Replaces the data, ACL, stat and digest of `id`, keeping its place.
@@ -258,7 +362,7 @@ impl NodeStore {
         } else if parent == NIL {
             self.orphans.remove(path);
         } else {
-            let hash = self.hash(parent, self.get(id).name());
+            let hash = self.hash(parent, self.get(id).name_bytes());
             if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
                 entry.remove();
             }
@@ -274,7 +378,7 @@ impl NodeStore {
         }
         let mut child = self.get(id).first_child;
         while child != NIL {
-            let hash = self.hash(id, self.get(child).name());
+            let hash = self.hash(id, self.get(child).name_bytes());
             if let Ok(entry) = self.index.find_entry(hash, |&other| other == child) {
                 entry.remove();
             }

@@ -2192,3 +2192,139 @@ fn a_node_is_compact_and_keeps_null_apart_from_empty() {
     let root = Node::new("", Some(b"r"), -1, StatPersisted::default());
     assert_eq!((root.name(), root.data()), ("", Some(&b"r"[..])));
 }
+
+// ----- loading ----------------------------------------------------------------------------
+
+/// A node as a loader gets it: path, data, ACL index, stat.
+type Record = (String, Option<Vec<u8>>, i64, StatPersisted);
+
+/// A node as a test compares it: path, data, stat, children's names.
+type Shape = (String, Option<Vec<u8>>, StatPersisted, Vec<String>);
+
+/// Every node of `tree` as a loader gets it, in pre-order.
+fn records(tree: &DataTree) -> Vec<Record> {
+    let mut out = Vec::new();
+    tree.for_each_preorder(|path, node| {
+        out.push((
+            path.to_owned(),
+            node.data().map(<[u8]>::to_vec),
+            node.acl_index(),
+            node.stat().clone(),
+        ));
+    });
+    out
+}
+
+/// Loads `records` with the entries of `acls`.
+fn load(records: &[Record], acls: &AclCache) -> Result<DataTree, LoadError> {
+    let mut loader = TreeLoader::new(TreeConfig::default());
+    for (index, acl) in acls.iter() {
+        loader.insert_acl(index, acl.to_vec());
+    }
+    for (path, data, acl, stat) in records {
+        loader.add_node(path, data.as_deref(), *acl, stat.clone())?;
+    }
+    loader.finish()
+}
+
+/// (path, data, stat, children) of every node, sorted.
+fn shape(tree: &DataTree) -> Vec<Shape> {
+    let mut all: Vec<_> = tree
+        .all_nodes()
+        .into_iter()
+        .map(|(path, node)| {
+            let mut children: Vec<String> = tree
+                .children_of(node)
+                .map(|(_, c)| c.name().to_owned())
+                .collect();
+            children.sort();
+            (
+                path,
+                node.data().map(<[u8]>::to_vec),
+                node.stat().clone(),
+                children,
+            )
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all
+}
+
+#[test]
+fn a_tree_loads_the_same_in_pre_order_or_any_parents_first_order() {
+    let mut f = Fixture::new();
+    for path in ["/a", "/a/b", "/a/b/c", "/a/d", "/e", "/e/f", "/g"] {
+        f.ok(create(path, path));
+    }
+    let records = records(&f.tree);
+    let pre_order = load(&records, f.tree.acl_cache()).expect("load");
+    assert_eq!(shape(&pre_order), shape(&f.tree));
+    assert_eq!(pre_order.digest(), f.tree.digest());
+    check_invariants(&pre_order);
+    // Breadth first: parents still come first, but a node's parent is not
+    // always an ancestor of the node before it.
+    let mut by_depth = records.clone();
+    by_depth.sort_by_key(|r| r.0.matches('/').count());
+    let breadth_first = load(&by_depth, f.tree.acl_cache()).expect("load");
+    assert_eq!(shape(&breadth_first), shape(&f.tree));
+    assert_eq!(breadth_first.digest(), f.tree.digest());
+    check_invariants(&breadth_first);
+    // A parent that never came.
+    let orphan = [
+        records[0].clone(),
+        ("/x/y".to_owned(), None, -1, StatPersisted::default()),
+    ];
+    assert!(matches!(
+        load(&orphan, f.tree.acl_cache()),
+        Err(LoadError::MissingParent { .. })
+    ));
+}
+
+#[test]
+fn a_path_loaded_twice_keeps_its_place_and_both_nodes_children() {
+    let mut f = Fixture::new();
+    for path in ["/a", "/a/x", "/b"] {
+        f.ok(create(path, "first"));
+    }
+    let mut records = records(&f.tree);
+    let mut again = records.iter().find(|r| r.0 == "/a").expect("/a").clone();
+    again.1 = Some(b"second".to_vec());
+    again.3.version = 7;
+    let y = (
+        "/a/y".to_owned(),
+        Some(b"y".to_vec()),
+        -1,
+        StatPersisted::default(),
+    );
+    records.push(again.clone());
+    records.push(y.clone());
+    // In file order (the index is built at the end) and with /a/x out of
+    // pre-order just before the second /a (after /zookeeper's nodes: the
+    // index is built then, and the second /a is found through it).
+    let early = {
+        let mut r = records.clone();
+        let x = r.iter().position(|r| r.0 == "/a/x").expect("/a/x");
+        let moved = r.remove(x);
+        r.insert(r.len() - 2, moved);
+        assert!(r[r.len() - 4].0.starts_with("/zookeeper"), "{r:?}");
+        r
+    };
+    for order in [records, early] {
+        let tree = load(&order, f.tree.acl_cache()).expect("load");
+        let a = tree.node("/a").expect("/a");
+        assert_eq!((a.data(), a.stat().version), (Some(&b"second"[..]), 7));
+        let mut kids = tree.children("/a").unwrap();
+        kids.sort();
+        assert_eq!(kids, ["x", "y"]);
+        assert_eq!(
+            tree.children("/")
+                .unwrap()
+                .iter()
+                .filter(|c| *c == "a")
+                .count(),
+            1
+        );
+        assert_eq!(tree.node_count(), f.tree.node_count() + 1);
+        check_invariants(&tree);
+    }
+}
