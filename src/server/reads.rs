@@ -5,14 +5,14 @@
 //! response record only when the error code is 0 (a multi always has its
 //! results).
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use jute::proto::{
     AddWatchRequest, CheckWatchesRequest, Create2Response, CreateResponse, ErrorResponse,
     ExistsRequest, ExistsResponse, GetACLRequest, GetACLResponse, GetAllChildrenNumberRequest,
     GetAllChildrenNumberResponse, GetChildren2Request, GetChildren2Response, GetChildrenRequest,
-    GetChildrenResponse, GetDataRequest, GetDataResponse, GetEphemeralsRequest,
-    GetEphemeralsResponse, RemoveWatchesRequest, SetACLResponse, SetDataResponse, SetWatches,
-    SetWatches2, SyncRequest, SyncResponse, WhoAmIResponse,
+    GetChildrenResponse, GetDataRequest, GetEphemeralsRequest, GetEphemeralsResponse,
+    RemoveWatchesRequest, SetACLResponse, SetDataResponse, SetWatches, SetWatches2, SyncRequest,
+    SyncResponse, WhoAmIResponse,
 };
 use jute::{Jute, Reader};
 
@@ -129,8 +129,31 @@ fn exists(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
 fn get_data(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
     let request: GetDataRequest = decode(core, body)?;
     let path = path_of(&request.path)?;
-    let (data, stat) = get_data_checked(core, conn, path, request.watch)?;
-    Ok(body_of(&GetDataResponse { data, stat }))
+    // GetDataResponse written straight from the node: its data is not
+    // copied into a record first.
+    let node = core.tree.node(path).ok_or(ErrorCode::NoNode)?;
+    let acl = core
+        .tree
+        .node_acl(node)
+        .ok_or(ErrorCode::MarshallingError)?;
+    check_acl(core, conn, &acl, perms::READ)?;
+    let stat = core.tree.client_stat(node);
+    let data = node.data();
+    let mut out = BytesMut::with_capacity(4 + data.map_or(0, <[u8]>::len) + 68);
+    match data {
+        Some(data) => {
+            out.put_i32(data.len() as i32);
+            out.put_slice(data);
+        }
+        None => out.put_i32(-1),
+    }
+    stat.write_to(&mut out);
+    let len = data.map_or(0, <[u8]>::len);
+    if request.watch {
+        core.watches.add_data_watch(path, conn);
+    }
+    core.stats.namespace_read(path, len);
+    Ok(Some(out.freeze()))
 }
 
 fn get_data_checked(

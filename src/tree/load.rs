@@ -103,21 +103,21 @@ impl TreeLoader {
             }
             (parent, name)
         };
-        let mut node = Node::new(name, data, acl, stat);
-        node.digest = crc_of(enabled, path, &node);
+        let node = Node::new(name, data, acl, stat);
+        let digest = i64::from(crc_of(enabled, path, &node));
         let owner = node.stat.ephemeral_owner;
         if path.is_empty() {
             if self.has_root {
                 self.subtract_old_digest("");
             }
-            self.tree.digest = self.tree.digest.wrapping_add(i64::from(node.digest));
+            self.tree.digest = self.tree.digest.wrapping_add(digest);
             self.has_root = true;
             let id = self.tree.nodes.set_root(node);
             self.path.clear();
             self.ancestors.clear();
             self.ancestors.push((0, id));
         } else {
-            self.tree.digest = self.tree.digest.wrapping_add(i64::from(node.digest));
+            self.tree.digest = self.tree.digest.wrapping_add(digest);
             let parent_id = if self.indexed {
                 None
             } else {
@@ -178,8 +178,10 @@ impl TreeLoader {
 
     /// A path loaded twice: the first node's digest leaves the sum.
     fn subtract_old_digest(&mut self, path: &str) {
+        let enabled = self.tree.config.digest_enabled;
         if let Some(old) = self.tree.node(path) {
-            self.tree.digest = self.tree.digest.wrapping_sub(i64::from(old.digest));
+            let digest = i64::from(crc_of(enabled, path, old));
+            self.tree.digest = self.tree.digest.wrapping_sub(digest);
         }
     }
 
@@ -206,8 +208,9 @@ impl TreeLoader {
         }
         self.indexed = true;
         self.ancestors.clear();
-        for digest in self.tree.nodes.build_index() {
-            self.tree.digest = self.tree.digest.wrapping_sub(i64::from(digest));
+        if self.tree.nodes.build_index() > 0 {
+            // A path loaded twice: only the later node's digest counts.
+            self.tree.digest = self.tree.recompute_digest();
         }
     }
 

@@ -95,8 +95,6 @@ pub struct Node {
     payload: Box<[u8]>,
     /// The ACL-cache index (−1 = OPEN_ACL_UNSAFE).
     pub(crate) acl: i64,
-    /// This node's share of the tree digest (0 when excluded or disabled).
-    pub(crate) digest: u32,
     /// The name's length in the payload; [`NULL_DATA`] set if the data
     /// is null (distinct from empty).
     name_len: u32,
@@ -130,7 +128,6 @@ impl Node {
             stat,
             payload,
             acl,
-            digest: 0,
             name_len,
             parent: NIL,
             first_child: NIL,

@@ -25,16 +25,16 @@ pub type NodeId = u32;
 /// No node (the end of a sibling list, the root's parent).
 pub(crate) const NIL: NodeId = NodeId::MAX;
 
-/// Slots come in chunks of this many: the arena grows without copying
-/// what it holds (a `Vec` doubling would copy, and leave the old block to
-/// the allocator, which keeps it resident).
-const CHUNK_BITS: u32 = 12;
-const CHUNK: usize = 1 << CHUNK_BITS;
+/// Slots come in chunks of this many, 512 KiB each (no allocator size class
+/// to round up to): the arena grows without copying what it holds (a `Vec`
+/// doubling would copy, and leave the old block to the allocator, which
+/// keeps it resident).
+const CHUNK: usize = (512 << 10) / std::mem::size_of::<Option<Node>>();
 
 /// The nodes of a tree.
 #[derive(Clone)]
 pub(crate) struct NodeStore {
-    /// Slot `id` is `chunks[id >> CHUNK_BITS][id % CHUNK]`.
+    /// Slot `id` is `chunks[id / CHUNK][id % CHUNK]`.
     chunks: Vec<Box<[Option<Node>]>>,
     /// Slots handed out so far (freed ones included).
     used: usize,
@@ -98,12 +98,12 @@ impl NodeStore {
     }
 
     fn slot(&self, id: NodeId) -> Option<&Option<Node>> {
-        let chunk = self.chunks.get((id >> CHUNK_BITS) as usize)?;
+        let chunk = self.chunks.get(id as usize / CHUNK)?;
         chunk.get(id as usize % CHUNK)
     }
 
     fn slot_mut(&mut self, id: NodeId) -> Option<&mut Option<Node>> {
-        let chunk = self.chunks.get_mut((id >> CHUNK_BITS) as usize)?;
+        let chunk = self.chunks.get_mut(id as usize / CHUNK)?;
         chunk.get_mut(id as usize % CHUNK)
     }
 
@@ -233,7 +233,7 @@ impl NodeStore {
             ..
         } = self;
         index.insert_unique(hash, id, |&other| {
-            let node = chunks[(other >> CHUNK_BITS) as usize][other as usize % CHUNK]
+            let node = chunks[other as usize / CHUNK][other as usize % CHUNK]
                 .as_ref()
                 .expect("indexed nodes are live");
             hasher.hash_one((node.parent, node.name_bytes()))
@@ -264,12 +264,11 @@ impl NodeStore {
     /// Builds the index of every node with a parent, sized for them all
     /// (no growth, no rehashing). Two children of one parent with the same
     /// name (a file that holds a path twice) become one: the first keeps
-    /// its place and children, takes the later one's data, ACL, stat and
-    /// digest, and adopts its children. Returns the digests the first ones
-    /// had, which no node has any more.
-    pub fn build_index(&mut self) -> Vec<u32> {
+    /// its place and children, takes the later one's data, ACL and stat,
+    /// and adopts its children. Returns how many were merged.
+    pub fn build_index(&mut self) -> usize {
         let mut index = HashTable::with_capacity(self.len);
-        let mut replaced = Vec::new();
+        let mut merged = 0;
         for id in 0..self.used as NodeId {
             let Some(Some(node)) = self.slot(id) else {
                 continue;
@@ -289,18 +288,18 @@ impl NodeStore {
                 let chunks = &self.chunks;
                 let hasher = &self.hasher;
                 index.insert_unique(hash, id, |&other| {
-                    let n = chunks[(other >> CHUNK_BITS) as usize][other as usize % CHUNK]
+                    let n = chunks[other as usize / CHUNK][other as usize % CHUNK]
                         .as_ref()
                         .expect("indexed nodes are live");
                     hasher.hash_one((n.parent, n.name_bytes()))
                 });
                 continue;
             };
-            replaced.push(self.get(first).digest);
+            merged += 1;
             self.merge_into(first, id);
         }
         self.index = index;
-        replaced
+        merged
     }
 
     /// The node `later` (a second child of the same name) merges into
@@ -419,6 +418,11 @@ impl NodeStore {
         })
     }
 
+    /// True if some node outlived its parent.
+    pub fn has_orphans(&self) -> bool {
+        !self.orphans.is_empty()
+    }
+
     /// The orphans with their paths.
     pub fn orphans(&self) -> impl Iterator<Item = (&str, NodeId)> + '_ {
         self.orphans.iter().map(|(path, &id)| (path.as_str(), id))
@@ -464,5 +468,4 @@ fn replace_content(old: &mut Node, new: Node) {
     old.set_data(new.data());
     old.acl = new.acl;
     old.stat = new.stat;
-    old.digest = new.digest;
 }

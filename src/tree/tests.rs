@@ -2175,7 +2175,7 @@ fn bytes_opt(s: Option<&str>) -> Option<Bytes> {
 fn a_node_is_compact_and_keeps_null_apart_from_empty() {
     // The name and data share one allocation; the rest stays small (a
     // million znodes cost this many bytes each, plus the payload).
-    assert!(std::mem::size_of::<Node>() <= 120);
+    assert!(std::mem::size_of::<Node>() <= 112);
     let mut node = Node::new("caf\u{e9}-\u{4e2d}", None, -1, StatPersisted::default());
     assert_eq!(
         (node.name(), node.data(), node.data_len()),
