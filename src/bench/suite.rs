@@ -565,6 +565,8 @@ pub fn run(config: &SuiteConfig, command: String) -> io::Result<SuiteReport> {
         }
         java.stop();
         rzk.stop();
+        save_log(&java, &config.work_dir, "java");
+        save_log(&rzk, &config.work_dir, "rzk");
         if !config.keep {
             let _ = std::fs::remove_dir_all(java.dir());
             let _ = std::fs::remove_dir_all(rzk.dir());
@@ -610,6 +612,15 @@ pub fn run(config: &SuiteConfig, command: String) -> io::Result<SuiteReport> {
     };
     report.summary = summarize(&report);
     Ok(report)
+}
+
+/// Keeps a server's log as `<work_dir>/<name>.log` (its data dir is
+/// deleted unless `--keep`): where a figure's time went can be read there.
+fn save_log(server: &Server, work_dir: &std::path::Path, name: &str) {
+    let to = work_dir.join(format!("{name}.log"));
+    if let Err(e) = std::fs::copy(server.log_path(), &to) {
+        say(&format!("could not keep {}: {e}", to.display()));
+    }
 }
 
 /// Fills a fresh server with the big tree and takes the scale figures.
@@ -776,6 +787,7 @@ fn scale_test(
         snapshot_bytes as f64 / 1048576.0
     ));
     server.stop();
+    save_log(&server, &config.work_dir, &format!("scale-{kind}"));
     if !config.keep {
         let _ = std::fs::remove_dir_all(server.dir());
     }

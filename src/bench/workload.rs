@@ -582,7 +582,7 @@ pub async fn run(
             conn,
             Arc::clone(&shared),
             Arc::clone(&workload_arc),
-            seed.wrapping_add(i as u64 * 0x9E37_79B9_7F4A_7C15),
+            seed.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         ));
     }
 

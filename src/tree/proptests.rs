@@ -613,3 +613,137 @@ fn the_prepare_model_produces_sequential_names_like_java() {
     assert_eq!(tree.apply(&txn_at(1, 2, 0, body)).err, 0);
     check_consistent(&tree);
 }
+
+// ----- the tree against Java's map of paths ------------------------------------------------
+
+/// Java's `DataTree` reduced to what decides which nodes exist: a map of
+/// full paths, each node with its children's names. A delete does not look
+/// at children, so a node can outlive its parent and stay reachable by path.
+#[derive(Debug, Default)]
+struct PathMapModel {
+    nodes:
+        std::collections::BTreeMap<String, (Option<Vec<u8>>, std::collections::BTreeSet<String>)>,
+}
+
+impl PathMapModel {
+    fn new() -> PathMapModel {
+        let mut m = PathMapModel::default();
+        for path in ["", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"] {
+            m.nodes
+                .insert(path.to_owned(), (Some(Vec::new()), Default::default()));
+        }
+        for (parent, name) in [
+            ("", "zookeeper"),
+            ("/zookeeper", "quota"),
+            ("/zookeeper", "config"),
+        ] {
+            m.nodes.get_mut(parent).unwrap().1.insert(name.to_owned());
+        }
+        m
+    }
+
+    fn split(path: &str) -> (&str, &str) {
+        let slash = path.rfind('/').unwrap_or(0);
+        (&path[..slash], &path[slash + 1..])
+    }
+
+    fn create(&mut self, path: &str, data: Option<Vec<u8>>) -> Result<(), ErrorCode> {
+        let (parent, name) = Self::split(path);
+        if !self.nodes.contains_key(parent) {
+            return Err(ErrorCode::NoNode);
+        }
+        if self.nodes.contains_key(path) {
+            return Err(ErrorCode::NodeExists);
+        }
+        self.nodes
+            .get_mut(parent)
+            .unwrap()
+            .1
+            .insert(name.to_owned());
+        self.nodes
+            .insert(path.to_owned(), (data, Default::default()));
+        Ok(())
+    }
+
+    fn delete(&mut self, path: &str) -> Result<(), ErrorCode> {
+        let (parent, name) = Self::split(path);
+        let Some(p) = self.nodes.get_mut(parent) else {
+            return Err(ErrorCode::NoNode);
+        };
+        p.1.remove(name);
+        self.nodes.remove(path).map(|_| ()).ok_or(ErrorCode::NoNode)
+    }
+
+    fn set_data(&mut self, path: &str, data: Option<Vec<u8>>) -> Result<(), ErrorCode> {
+        let node = self.nodes.get_mut(path).ok_or(ErrorCode::NoNode)?;
+        node.0 = data;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+enum MapOp {
+    Create(String, Option<Vec<u8>>),
+    Delete(String),
+    SetData(String, Option<Vec<u8>>),
+}
+
+fn map_path() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(NAMES.to_vec()), 1..=3)
+        .prop_map(|names| names.iter().map(|n| format!("/{n}")).collect())
+}
+
+fn map_data() -> impl Strategy<Value = Option<Vec<u8>>> {
+    prop::option::of(prop::collection::vec(any::<u8>(), 0..4))
+}
+
+fn map_op() -> impl Strategy<Value = MapOp> {
+    prop_oneof![
+        3 => (map_path(), map_data()).prop_map(|(p, d)| MapOp::Create(p, d)),
+        2 => map_path().prop_map(MapOp::Delete),
+        1 => (map_path(), map_data()).prop_map(|(p, d)| MapOp::SetData(p, d)),
+    ]
+}
+
+proptest! {
+    /// Creates, deletes (of nodes with children too, which leaves them
+    /// reachable only by path, as in Java) and setData, with the arena's
+    /// slots freed and reused: the same answers, nodes, data and children
+    /// as Java's map of paths, and the tree's own invariants.
+    #[test]
+    fn the_arena_answers_like_javas_map_of_paths(ops in prop::collection::vec(map_op(), 1..80)) {
+        let mut tree = DataTree::default();
+        let mut model = PathMapModel::new();
+        let mut t = Vec::new();
+        for (i, op) in ops.iter().enumerate() {
+            let zxid = i as i64 + 1;
+            let (ours, java) = match op {
+                MapOp::Create(path, data) => (
+                    tree.create_node(path, data.clone().map(Bytes::from), None, 0, -1, zxid, 0, &mut t)
+                        .map(|_| ()),
+                    model.create(path, data.clone()),
+                ),
+                MapOp::Delete(path) => (tree.delete_node(path, zxid, &mut t), model.delete(path)),
+                MapOp::SetData(path, data) => (
+                    tree.set_data(path, data.clone().map(Bytes::from), 1, zxid, 0, &mut t)
+                        .map(|_| ()),
+                    model.set_data(path, data.clone()),
+                ),
+            };
+            prop_assert_eq!(ours, java, "{:?}", op);
+            let mut paths: Vec<String> = tree.all_nodes().into_iter().map(|(p, _)| p).collect();
+            paths.sort();
+            let expected: Vec<String> = model.nodes.keys().cloned().collect();
+            prop_assert_eq!(&paths, &expected, "after {:?}", op);
+            for (path, (data, children)) in &model.nodes {
+                let node = tree.node(path).expect("listed");
+                prop_assert_eq!(node.data(), data.as_deref(), "{}", path);
+                let mut kids = tree.children(path).expect("exists");
+                kids.sort();
+                let expected: Vec<String> = children.iter().cloned().collect();
+                prop_assert_eq!(kids, expected, "{}", path);
+            }
+        }
+        check_invariants(&tree);
+    }
+}
