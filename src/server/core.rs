@@ -1260,7 +1260,7 @@ impl PrepContext for Context<'_> {
     fn node(&self, path: &str) -> Option<NodeView> {
         let node = self.tree.node(path)?;
         Some(NodeView {
-            stat: node.stat.clone(),
+            stat: node.stat(),
             child_count: node.num_children() as i32,
             acl: self
                 .tree

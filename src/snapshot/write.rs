@@ -324,7 +324,7 @@ impl SnapshotWalk {
         let Some(node) = tree.node("") else {
             return;
         };
-        put_node(out, "", node.data(), node.acl_index(), node.stat());
+        put_node(out, "", node.data(), node.acl_index(), &node.stat());
         self.nodes += 1;
         self.path.clear();
         self.stack.push(Frame::new(
@@ -366,7 +366,7 @@ impl SnapshotWalk {
                 continue;
             };
             let node = tree.node_by_id(id);
-            put_node(out, &path, node.data(), node.acl_index(), node.stat());
+            put_node(out, &path, node.data(), node.acl_index(), &node.stat());
             self.nodes += 1;
             if node.num_children() != 0 {
                 self.stack.push(Frame::new(

@@ -262,7 +262,7 @@ fn data_len(data: Option<&[u8]>) -> i64 {
 /// A node's digest under `path`, honouring the setting.
 fn crc_of(enabled: bool, path: &str, node: &Node) -> u32 {
     if enabled {
-        digest::node_crc(path, node.data(), &node.stat)
+        digest::node_crc(path, node.data(), &node.stat.persisted())
     } else {
         0
     }

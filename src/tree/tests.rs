@@ -221,7 +221,7 @@ fn fresh_tree_has_javas_builtin_nodes() {
     assert!(std::ptr::eq(root, tree.node("").unwrap()));
     assert_eq!(root.data(), Some(&[][..]));
     assert_eq!(root.acl_index(), OPEN_ACL_UNSAFE_INDEX);
-    assert_eq!(root.stat(), &StatPersisted::default());
+    assert_eq!(root.stat(), StatPersisted::default());
     assert_eq!(tree.children("/").unwrap(), vec!["zookeeper".to_string()]);
     let mut zk_children = tree.children("/zookeeper").unwrap();
     zk_children.sort();
@@ -356,9 +356,9 @@ fn digest_follows_every_change() {
     f.ok(create("/a", "x"));
     let a = f.tree.node("/a").unwrap();
     let root = f.tree.node("/").unwrap();
-    let expected = node_digest("", root.data(), root.stat())
+    let expected = node_digest("", root.data(), &root.stat())
         + node_digest("/zookeeper", Some(b""), &f.persisted("/zookeeper"))
-        + node_digest("/a", a.data(), a.stat());
+        + node_digest("/a", a.data(), &a.stat());
     assert_eq!(f.tree.digest(), expected);
     assert_ne!(f.tree.digest(), before);
     f.ok(set_data("/", "r", 1));
@@ -2175,7 +2175,7 @@ fn bytes_opt(s: Option<&str>) -> Option<Bytes> {
 fn a_node_is_compact_and_keeps_null_apart_from_empty() {
     // The name and data share one allocation; the rest stays small (a
     // million znodes cost this many bytes each, plus the payload).
-    assert!(std::mem::size_of::<Node>() <= 112);
+    assert!(std::mem::size_of::<Node>() <= 104);
     let mut node = Node::new("caf\u{e9}-\u{4e2d}", None, -1, StatPersisted::default());
     assert_eq!(
         (node.name(), node.data(), node.data_len()),
@@ -2191,6 +2191,26 @@ fn a_node_is_compact_and_keeps_null_apart_from_empty() {
     assert_eq!((node.name(), node.data()), ("caf\u{e9}-\u{4e2d}", None));
     let root = Node::new("", Some(b"r"), -1, StatPersisted::default());
     assert_eq!((root.name(), root.data()), ("", Some(&b"r"[..])));
+    // Names past one header byte (63 bytes) and past two (8191).
+    for len in [63, 64, 200, 8191, 8192, 70_000] {
+        let name = "n".repeat(len);
+        let mut node = Node::new(&name, None, -1, StatPersisted::default());
+        assert_eq!((node.name(), node.data()), (name.as_str(), None));
+        node.set_data(Some(b"v"));
+        assert_eq!((node.name(), node.data()), (name.as_str(), Some(&b"v"[..])));
+    }
+    let stat = StatPersisted {
+        czxid: 1,
+        mzxid: 2,
+        ctime: 3,
+        mtime: 4,
+        version: 5,
+        cversion: -6,
+        aversion: 7,
+        ephemeral_owner: i64::MIN,
+        pzxid: 9,
+    };
+    assert_eq!(Node::new("s", None, -1, stat.clone()).stat(), stat);
 }
 
 // ----- loading ----------------------------------------------------------------------------
