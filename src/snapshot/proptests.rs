@@ -142,6 +142,12 @@ proptest! {
         for txn in log.iter().filter(|t| t.zxid() > walk.zxid()) {
             loaded.apply(txn);
         }
+        // Java's tree is a map of paths: a replayed delete of a node the
+        // walk saw with a child leaves the child in the map, listed by no
+        // parent, and a replayed create of it then answers NODEEXISTS (the
+        // parent's cversion stays behind). Java ends the same way; only a
+        // replay that orphaned nothing is comparable with the live tree.
+        prop_assume!(loaded.orphans_made() == 0);
         assert_same(&canonical(&loaded), &canonical(&tree), "fuzzy + replay");
         prop_assert_eq!(loaded.last_processed_zxid(), tree.last_processed_zxid());
         prop_assert_eq!(loaded.pending_snapshot_digest(), None);

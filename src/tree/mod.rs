@@ -533,6 +533,12 @@ impl DataTree {
         self.nodes.walk_all(|path, _, node| visit(path, node));
     }
 
+    /// How many nodes ever outlived their parent (a delete applied to a
+    /// node with children, which only a replay over a fuzzy snapshot does).
+    pub fn orphans_made(&self) -> u64 {
+        self.nodes.orphaned()
+    }
+
     /// Every node with its path (see [`for_each_node`](Self::for_each_node)).
     #[cfg(test)]
     pub(crate) fn all_nodes(&self) -> Vec<(String, &Node)> {

@@ -47,6 +47,8 @@ pub(crate) struct NodeStore {
     len: usize,
     /// Nodes whose parent was deleted before them, by path.
     orphans: HashMap<String, NodeId>,
+    /// How many nodes were ever orphaned.
+    orphaned: u64,
 }
 
 impl std::fmt::Debug for NodeStore {
@@ -70,6 +72,7 @@ impl Default for NodeStore {
             root: NIL,
             len: 0,
             orphans: HashMap::default(),
+            orphaned: 0,
         }
     }
 }
@@ -391,6 +394,7 @@ impl NodeStore {
                 "{orphan_path} outlives its deleted parent (kept by path, as Java does)"
             );
             self.orphans.insert(orphan_path, child);
+            self.orphaned += 1;
             child = next;
         }
         self.len -= 1;
@@ -416,6 +420,11 @@ impl NodeStore {
             next = child.next_sibling;
             Some((id, child))
         })
+    }
+
+    /// How many nodes ever outlived their parent.
+    pub fn orphaned(&self) -> u64 {
+        self.orphaned
     }
 
     /// True if some node outlived its parent.
