@@ -131,29 +131,19 @@ fn get_data(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {
     let path = path_of(&request.path)?;
     // GetDataResponse written straight from the node: its data is not
     // copied into a record first.
-    let node = core.tree.node(path).ok_or(ErrorCode::NoNode)?;
-    let acl = core
-        .tree
-        .node_acl(node)
-        .ok_or(ErrorCode::MarshallingError)?;
-    check_acl(core, conn, &acl, perms::READ)?;
-    let stat = core.tree.client_stat(node);
-    let data = node.data();
-    let mut out = BytesMut::with_capacity(4 + data.map_or(0, <[u8]>::len) + 68);
-    match data {
-        Some(data) => {
-            out.put_i32(data.len() as i32);
-            out.put_slice(data);
+    let body = read_data(core, conn, path, request.watch, |data, stat| {
+        let mut out = BytesMut::with_capacity(4 + data.map_or(0, <[u8]>::len) + 68);
+        match data {
+            Some(data) => {
+                out.put_i32(data.len() as i32);
+                out.put_slice(data);
+            }
+            None => out.put_i32(-1),
         }
-        None => out.put_i32(-1),
-    }
-    stat.write_to(&mut out);
-    let len = data.map_or(0, <[u8]>::len);
-    if request.watch {
-        core.watches.add_data_watch(path, conn);
-    }
-    core.stats.namespace_read(path, len);
-    Ok(Some(out.freeze()))
+        stat.write_to(&mut out);
+        out.freeze()
+    })?;
+    Ok(Some(body))
 }
 
 fn get_data_checked(
@@ -162,15 +152,35 @@ fn get_data_checked(
     path: &str,
     watch: bool,
 ) -> Result<(Option<Bytes>, jute::data::Stat), ErrorCode> {
-    let acl = core.tree.acl(path)?;
+    read_data(core, conn, path, watch, |data, stat| {
+        (data.map(Bytes::copy_from_slice), stat)
+    })
+}
+
+/// getData on the node at `path` (one lookup): READ is checked, `answer`
+/// gets the data and the client stat, then the watch is set and the read
+/// counted.
+fn read_data<T>(
+    core: &mut Core,
+    conn: ConnId,
+    path: &str,
+    watch: bool,
+    answer: impl FnOnce(Option<&[u8]>, jute::data::Stat) -> T,
+) -> Result<T, ErrorCode> {
+    let node = core.tree.node(path).ok_or(ErrorCode::NoNode)?;
+    let acl = core
+        .tree
+        .node_acl(node)
+        .ok_or(ErrorCode::MarshallingError)?;
     check_acl(core, conn, &acl, perms::READ)?;
-    let (data, stat) = core.tree.get_data(path)?;
+    let data = node.data();
+    let len = data.map_or(0, <[u8]>::len);
+    let answer = answer(data, core.tree.client_stat(node));
     if watch {
         core.watches.add_data_watch(path, conn);
     }
-    core.stats
-        .namespace_read(path, data.as_ref().map_or(0, Bytes::len));
-    Ok((data, stat))
+    core.stats.namespace_read(path, len);
+    Ok(answer)
 }
 
 fn get_acl(core: &mut Core, conn: ConnId, body: &[u8]) -> ReadResult {

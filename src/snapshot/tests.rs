@@ -1407,6 +1407,31 @@ fn the_formatter_prints_what_java_printed_for_a_java_snapshot() {
     );
 }
 
+/// Writes `tree` as a plain snapshot in `dir`; returns the file.
+fn plain_snapshot_file(dir: &Path, tree: &DataTree) -> PathBuf {
+    write_snapshot_file(dir, tree, [], &WriteOptions::default(), Durability::Plain)
+        .expect("write")
+        .path
+}
+
+/// What `rzk snapshot --compare` prints for two files (thresholds 0).
+fn compare_text(left: &Path, right: &Path) -> String {
+    let mut out = Vec::new();
+    tools::compare_snapshots(
+        left,
+        right,
+        tools::CompareOptions {
+            byte_threshold: 0,
+            node_threshold: 0,
+            debug: false,
+        },
+        Limits::default(),
+        &mut out,
+    )
+    .expect("compare");
+    String::from_utf8(out).expect("utf8")
+}
+
 #[test]
 fn the_comparer_reports_differences_by_depth() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1427,36 +1452,9 @@ fn the_comparer_reports_differences_by_depth() {
         )
         .expect("create");
     right.set_last_processed_zxid(101);
-    let l = write_snapshot_file(
-        dir.path(),
-        &left,
-        [],
-        &WriteOptions::default(),
-        Durability::Plain,
-    )
-    .expect("l");
-    let r = write_snapshot_file(
-        dir.path(),
-        &right,
-        [],
-        &WriteOptions::default(),
-        Durability::Plain,
-    )
-    .expect("r");
-    let mut out = Vec::new();
-    tools::compare_snapshots(
-        &l.path,
-        &r.path,
-        tools::CompareOptions {
-            byte_threshold: 0,
-            node_threshold: 0,
-            debug: false,
-        },
-        Limits::default(),
-        &mut out,
-    )
-    .expect("compare");
-    let text = String::from_utf8(out).expect("utf8");
+    let l = plain_snapshot_file(dir.path(), &left);
+    let r = plain_snapshot_file(dir.path(), &right);
+    let text = compare_text(&l, &r);
     assert!(
         text.contains(
             "Node /z found only in right tree. Descendant size: 5. Descendant count: 0\n"
@@ -1511,17 +1509,10 @@ fn the_tools_print_quota_usage_recounted_like_javas_loader() {
         &mut t,
     )
     .expect("set");
-    let file = write_snapshot_file(
-        dir.path(),
-        &tree,
-        [],
-        &WriteOptions::default(),
-        Durability::Plain,
-    )
-    .expect("write");
+    let file = plain_snapshot_file(dir.path(), &tree);
     let mut out = Vec::new();
     tools::format_snapshot(
-        &file.path,
+        &file,
         tools::FormatOptions {
             dump_data: true,
             ..Default::default()
@@ -1561,28 +1552,8 @@ fn the_tools_print_quota_usage_recounted_like_javas_loader() {
     )
     .expect("set");
     tree.set_last_processed_zxid(3);
-    let fresh = write_snapshot_file(
-        dir.path(),
-        &tree,
-        [],
-        &WriteOptions::default(),
-        Durability::Plain,
-    )
-    .expect("write");
-    let mut out = Vec::new();
-    tools::compare_snapshots(
-        &file.path,
-        &fresh.path,
-        tools::CompareOptions {
-            byte_threshold: 0,
-            node_threshold: 0,
-            debug: false,
-        },
-        Limits::default(),
-        &mut out,
-    )
-    .expect("compare");
-    let text = String::from_utf8(out).expect("utf8");
+    let fresh = plain_snapshot_file(dir.path(), &tree);
+    let text = compare_text(&file, &fresh);
     assert!(
         !text.contains("Total size: 39\n") && !text.contains("Delta:"),
         "{text}"

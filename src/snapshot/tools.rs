@@ -22,7 +22,8 @@ use super::format::{parse_snapshot, NodeRecord, ParseOptions, SnapshotVisitor, T
 use super::read::open_snapshot;
 use super::{compression_from_name, zxid_from_name, SnapshotError, SNAPSHOT_FILE_PREFIX};
 use crate::tree::{
-    node_digest, stat_path, EphemeralType, OwnerEncoding, StatsTrack, LIMIT_NODE, QUOTA_PATH,
+    node_digest, quota_of_limit_leaf, stat_path, EphemeralType, OwnerEncoding, StatsTrack,
+    QUOTA_PATH,
 };
 
 /// Java's `HashMap` iteration order for keys inserted in `items`' order
@@ -162,37 +163,26 @@ impl SnapshotImage {
     /// not the stored text: in a fuzzy snapshot the two differ when the
     /// stat node was written after a change its subtree missed.
     pub fn recount_quotas(&mut self) {
-        let suffix = format!("/{LIMIT_NODE}");
-        let mut leaves = Vec::new();
+        let mut quotas = Vec::new();
         let mut stack: Vec<usize> = self.by_path.get(QUOTA_PATH).copied().into_iter().collect();
         while let Some(i) = stack.pop() {
             let node = &self.nodes[i];
             if node.children.is_empty() {
-                if node.path.ends_with(&suffix) {
-                    leaves.push(i);
-                }
+                quotas.extend(quota_of_limit_leaf(&node.path).map(str::to_owned));
             } else {
                 stack.extend(node.children.iter().copied());
             }
         }
-        for leaf in leaves {
-            let path = &self.nodes[leaf].path;
-            let Some(real) = path
-                .find(&suffix)
-                .and_then(|end| path.get(QUOTA_PATH.len()..end))
-            else {
-                continue;
-            };
-            let stats = stat_path(real);
+        for real in quotas {
             let (mut count, mut bytes) = (0i64, 0i64);
-            let mut stack: Vec<usize> = self.by_path.get(real).copied().into_iter().collect();
+            let mut stack: Vec<usize> = self.by_path.get(&real).copied().into_iter().collect();
             while let Some(i) = stack.pop() {
                 let node = &self.nodes[i];
                 count += 1;
                 bytes += node.data.as_ref().map_or(0, |d| d.len() as i64);
                 stack.extend(node.children.iter().copied());
             }
-            if let Some(&s) = self.by_path.get(&stats) {
+            if let Some(&s) = self.by_path.get(&stat_path(&real)) {
                 let track = StatsTrack::with_count_and_bytes(count, bytes);
                 self.nodes[s].data = Some(Bytes::from(track.to_string()));
             }

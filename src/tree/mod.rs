@@ -52,8 +52,8 @@ pub use node::{
     new_stat, EphemeralType, Node, OwnerEncoding, CONTAINER_EPHEMERAL_OWNER, MAX_TTL_MS,
 };
 pub use quota::{
-    limit_path, stat_path, PathTrie, StatsTrack, StatsTrackError, LIMIT_NODE, QUOTA_PATH,
-    STAT_NODE, ZOOKEEPER_PATH,
+    limit_path, quota_of_limit_leaf, stat_path, PathTrie, StatsTrack, StatsTrackError, LIMIT_NODE,
+    QUOTA_PATH, STAT_NODE, ZOOKEEPER_PATH,
 };
 
 /// The configuration node, readable by anyone and written by reconfig.
@@ -526,20 +526,14 @@ impl DataTree {
         }
     }
 
-    /// Visits every node with its path, in no particular order: those
-    /// reachable from the root and those whose parent was deleted before
-    /// them (see [`NodeStore`]).
-    pub fn for_each_node(&self, mut visit: impl FnMut(&str, &Node)) {
-        self.nodes.walk_all(|path, _, node| visit(path, node));
-    }
-
     /// How many nodes ever outlived their parent (a delete applied to a
     /// node with children, which only a replay over a fuzzy snapshot does).
     pub fn orphans_made(&self) -> u64 {
         self.nodes.orphaned()
     }
 
-    /// Every node with its path (see [`for_each_node`](Self::for_each_node)).
+    /// Every node with its path, in no particular order: those reachable
+    /// from the root and those whose parent was deleted before them.
     #[cfg(test)]
     pub(crate) fn all_nodes(&self) -> Vec<(String, &Node)> {
         let mut all = Vec::new();
@@ -874,23 +868,17 @@ impl DataTree {
     /// `/zookeeper/quota` (`setupQuota`, after loading a snapshot).
     pub fn rebuild_quotas(&mut self) {
         self.quotas.clear();
-        let suffix = format!("/{LIMIT_NODE}");
-        let mut leaves = Vec::new();
+        let mut quotas = Vec::new();
         if let Some(id) = self.nodes.lookup(QUOTA_PATH) {
             self.nodes.walk_from(id, QUOTA_PATH, &mut |path, _, node| {
-                if node.child_count == 0 && path.ends_with(&suffix) {
-                    leaves.push(path.to_owned());
+                if node.child_count == 0 {
+                    if let Some(real) = quota::quota_of_limit_leaf(path) {
+                        quotas.push((real.to_owned(), path.to_owned()));
+                    }
                 }
             });
         }
-        for leaf in leaves {
-            let Some(end) = leaf.find(&suffix) else {
-                continue;
-            };
-            let Some(real) = leaf.get(QUOTA_PATH.len()..end) else {
-                continue;
-            };
-            let real = real.to_owned();
+        for (real, leaf) in quotas {
             self.update_quota_for_path(&real);
             if real.is_empty() {
                 tracing::warn!("ignoring a quota on the root ({leaf})");
@@ -950,7 +938,7 @@ impl DataTree {
             parent.stat.cversion = cversion;
             parent.stat.pzxid = zxid;
         }
-        // Counted as a child already: the digest covers the stat only.
+        // The child is linked below; a node's digest covers its stat, not its children.
         rehash(enabled, &mut self.digest, parent_key, parent, old);
 
         let data_bytes = data_len(data.as_deref());

@@ -24,6 +24,19 @@ pub fn stat_path(path: &str) -> String {
     format!("{QUOTA_PATH}{path}/{STAT_NODE}")
 }
 
+/// The quota-protected path a leaf under `/zookeeper/quota` stands for if
+/// it is a limit node (`setupQuota`: the text between the quota root and
+/// the first `/zookeeper_limits`; `""` is the root); `None` otherwise.
+pub fn quota_of_limit_leaf(leaf: &str) -> Option<&str> {
+    if !leaf.ends_with(LIMIT_SUFFIX) {
+        return None;
+    }
+    leaf.get(QUOTA_PATH.len()..leaf.find(LIMIT_SUFFIX)?)
+}
+
+/// `/` + [`LIMIT_NODE`].
+const LIMIT_SUFFIX: &str = "/zookeeper_limits";
+
 /// The quota-protected path a path under `/zookeeper/quota` stands for
 /// (`Quotas.trimQuotaPath`); `None` where Java's substring would throw.
 pub(crate) fn trim_quota_path(quota_path: &str) -> Option<&str> {

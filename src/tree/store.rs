@@ -212,35 +212,18 @@ impl NodeStore {
 
     /// Adds `node` (named `name`) as a child of `parent`, which has no
     /// child of that name.
-    pub fn insert_child(&mut self, parent: NodeId, name: &str, mut node: Node) -> NodeId {
+    pub fn insert_child(&mut self, parent: NodeId, name: &str, node: Node) -> NodeId {
         debug_assert!(self.child(parent, name).is_none());
         debug_assert_eq!(node.name(), name);
         let hash = self.hash(parent, name.as_bytes());
-        let first = self.get(parent).first_child;
-        node.parent = parent;
-        node.prev_sibling = NIL;
-        node.next_sibling = first;
-        node.first_child = NIL;
-        node.child_count = 0;
-        let id = self.alloc(node);
-        if first != NIL {
-            self.get_mut(first).prev_sibling = id;
-        }
-        let p = self.get_mut(parent);
-        p.first_child = id;
-        p.child_count += 1;
+        let id = self.insert_child_unindexed(parent, node);
         let Self {
             index,
             chunks,
             hasher,
             ..
         } = self;
-        index.insert_unique(hash, id, |&other| {
-            let node = chunks[other as usize / CHUNK][other as usize % CHUNK]
-                .as_ref()
-                .expect("indexed nodes are live");
-            hasher.hash_one((node.parent, node.name_bytes()))
-        });
+        index.insert_unique(hash, id, |&other| index_hash(chunks, hasher, other));
         id
     }
 
@@ -248,20 +231,54 @@ impl NodeStore {
     /// for a loader, which calls [`build_index`](Self::build_index) once
     /// all nodes are in (no lookup by name works before).
     pub fn insert_child_unindexed(&mut self, parent: NodeId, mut node: Node) -> NodeId {
-        let first = self.get(parent).first_child;
-        node.parent = parent;
-        node.prev_sibling = NIL;
-        node.next_sibling = first;
         node.first_child = NIL;
         node.child_count = 0;
         let id = self.alloc(node);
-        if first != NIL {
-            self.get_mut(first).prev_sibling = id;
+        self.link_first(parent, id);
+        id
+    }
+
+    /// Makes `id` the first child of `parent`.
+    fn link_first(&mut self, parent: NodeId, id: NodeId) {
+        let head = self.get(parent).first_child;
+        let node = self.get_mut(id);
+        node.parent = parent;
+        node.prev_sibling = NIL;
+        node.next_sibling = head;
+        if head != NIL {
+            self.get_mut(head).prev_sibling = id;
         }
         let p = self.get_mut(parent);
         p.first_child = id;
         p.child_count += 1;
-        id
+    }
+
+    /// Takes `id` out of its parent's list of children.
+    fn unlink(&mut self, id: NodeId) {
+        let (parent, prev, next) = {
+            let n = self.get(id);
+            (n.parent, n.prev_sibling, n.next_sibling)
+        };
+        if prev == NIL {
+            self.get_mut(parent).first_child = next;
+        } else {
+            self.get_mut(prev).next_sibling = next;
+        }
+        if next != NIL {
+            self.get_mut(next).prev_sibling = prev;
+        }
+        self.get_mut(parent).child_count -= 1;
+    }
+
+    /// Frees the slot of `id` and returns its node.
+    fn release(&mut self, id: NodeId) -> Node {
+        let node = self
+            .slot_mut(id)
+            .and_then(Option::take)
+            .expect("a released node is live");
+        self.len -= 1;
+        self.free.push(id);
+        node
     }
 
     /// Builds the index of every node with a parent, sized for them all
@@ -288,14 +305,8 @@ impl NodeStore {
                 })
                 .copied();
             let Some(first) = existing else {
-                let chunks = &self.chunks;
-                let hasher = &self.hasher;
-                index.insert_unique(hash, id, |&other| {
-                    let n = chunks[other as usize / CHUNK][other as usize % CHUNK]
-                        .as_ref()
-                        .expect("indexed nodes are live");
-                    hasher.hash_one((n.parent, n.name_bytes()))
-                });
+                let (chunks, hasher) = (&self.chunks, &self.hasher);
+                index.insert_unique(hash, id, |&other| index_hash(chunks, hasher, other));
                 continue;
             };
             merged += 1;
@@ -312,38 +323,11 @@ impl NodeStore {
         let mut child = self.get(later).first_child;
         while child != NIL {
             let next = self.get(child).next_sibling;
-            let head = self.get(first).first_child;
-            let c = self.get_mut(child);
-            c.parent = first;
-            c.prev_sibling = NIL;
-            c.next_sibling = head;
-            if head != NIL {
-                self.get_mut(head).prev_sibling = child;
-            }
-            let f = self.get_mut(first);
-            f.first_child = child;
-            f.child_count += 1;
+            self.link_first(first, child);
             child = next;
         }
-        let (parent, prev, next) = {
-            let n = self.get(later);
-            (n.parent, n.prev_sibling, n.next_sibling)
-        };
-        if prev == NIL {
-            self.get_mut(parent).first_child = next;
-        } else {
-            self.get_mut(prev).next_sibling = next;
-        }
-        if next != NIL {
-            self.get_mut(next).prev_sibling = prev;
-        }
-        self.get_mut(parent).child_count -= 1;
-        let node = self
-            .slot_mut(later)
-            .and_then(Option::take)
-            .expect("a merged node is live");
-        self.len -= 1;
-        self.free.push(later);
+        self.unlink(later);
+        let node = self.release(later);
         replace_content(self.get_mut(first), node);
     }
 
@@ -355,10 +339,7 @@ impl NodeStore {
     /// Removes the node `id`, found at `path`: it leaves its parent's list
     /// (or the orphans) and its children become orphans.
     pub fn remove(&mut self, id: NodeId, path: &str) -> Node {
-        let (parent, prev, next) = {
-            let n = self.get(id);
-            (n.parent, n.prev_sibling, n.next_sibling)
-        };
+        let parent = self.get(id).parent;
         if id == self.root {
             self.root = NIL;
         } else if parent == NIL {
@@ -368,15 +349,7 @@ impl NodeStore {
             if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
                 entry.remove();
             }
-            if prev == NIL {
-                self.get_mut(parent).first_child = next;
-            } else {
-                self.get_mut(prev).next_sibling = next;
-            }
-            if next != NIL {
-                self.get_mut(next).prev_sibling = prev;
-            }
-            self.get_mut(parent).child_count -= 1;
+            self.unlink(id);
         }
         let mut child = self.get(id).first_child;
         while child != NIL {
@@ -397,12 +370,7 @@ impl NodeStore {
             self.orphaned += 1;
             child = next;
         }
-        self.len -= 1;
-        self.free.push(id);
-        let mut node = self
-            .slot_mut(id)
-            .and_then(Option::take)
-            .expect("a removed node is live");
+        let mut node = self.release(id);
         node.first_child = NIL;
         node.child_count = 0;
         node
@@ -471,6 +439,18 @@ impl NodeStore {
             self.walk_from(id, path, &mut visit);
         }
     }
+}
+
+/// The index hash of the node `id` (for the index's growth, which rehashes).
+fn index_hash(
+    chunks: &[Box<[Option<Node>]>],
+    hasher: &foldhash::fast::RandomState,
+    id: NodeId,
+) -> u64 {
+    let node = chunks[id as usize / CHUNK][id as usize % CHUNK]
+        .as_ref()
+        .expect("indexed nodes are live");
+    hasher.hash_one((node.parent, node.name_bytes()))
 }
 
 fn replace_content(old: &mut Node, new: Node) {
