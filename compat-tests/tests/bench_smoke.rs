@@ -207,4 +207,13 @@ fn bench_suite_runs_java_and_rzk_side_by_side() {
     assert_eq!(snap["java"], snap["rzk"], "{snap:#}");
     assert!(read_json(&json)["machine"]["cores"].as_u64().unwrap() >= 1);
     assert!(!work.join("java").exists(), "the servers' dirs are removed");
+    // …but their logs are kept: the restart's phases are in rzk's.
+    for name in ["java", "rzk", "scale-java", "scale-rzk"] {
+        assert!(
+            work.join(format!("{name}.log")).is_file(),
+            "{name}.log kept"
+        );
+    }
+    let scale_log = std::fs::read_to_string(work.join("scale-rzk.log")).unwrap();
+    assert!(scale_log.contains("logged transactions"), "{scale_log}");
 }

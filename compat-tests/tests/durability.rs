@@ -1003,3 +1003,47 @@ fn initialize_file_lives_in_the_data_log_dir() {
     assert_eq!(java[0].2, 0, "{java:?}");
     assert_eq!(java[1].2, -1, "{java:?}");
 }
+
+// ----- the startup snapshot --------------------------------------------------------------
+
+/// After a restart that replayed logged txns, rzk serves before its startup
+/// snapshot is written (in the background), and that snapshot holds the
+/// restored tree at its zxid.
+#[test]
+fn the_startup_snapshot_is_written_while_serving() {
+    let mut server = ServerHandle::unstarted(ServerKind::Rzk, options(""));
+    server.start();
+    let mut zk = ZkClient::connect(server.client_port(), 30_000).expect("connect");
+    for i in 0..5 {
+        zk.create(&format!("/s{i}"), b"data").expect("create");
+    }
+    zk.close_session().expect("close");
+    let last = zxid(&server);
+    server.stop();
+    let info = server.start();
+    assert_eq!(info.zxid, last);
+    let name = format!("snapshot.{last:x}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server.log_text().contains(&format!("{name} written")) {
+        assert!(Instant::now() < deadline, "{}", server.log_tail(20));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = server.log_text();
+    let second = text
+        .rfind("==== rzk-compat-tests: start #2")
+        .expect("second start");
+    let restart = &text[second..];
+    let serving = restart.find("serving standalone").expect("serving");
+    let written = restart.find(&format!("{name} written")).expect("written");
+    assert!(serving < written, "{restart}");
+    let loaded = load_snapshot_file(&server.version_dir().join(&name), &ReadOptions::default())
+        .expect("the startup snapshot loads");
+    assert_eq!(loaded.tree.last_processed_zxid(), last);
+    for i in 0..5 {
+        let node = loaded
+            .tree
+            .node(&format!("/s{i}"))
+            .expect("in the snapshot");
+        assert_eq!(node.data(), Some(&b"data"[..]));
+    }
+}

@@ -158,8 +158,12 @@ fn four_letter_words_have_javas_formats() {
     );
     // Line shapes: labels and punctuation, with numbers and versions
     // blanked (values legitimately differ).
+    // An expiry bucket left empty after its sessions were touched into a
+    // later one lists as "0 expire at …" until the expirer passes it: in
+    // Java that depends on timing, so `dump` is compared without them.
     let shape = |text: &str| -> Vec<String> {
         text.lines()
+            .filter(|l| !l.starts_with("0 expire at "))
             .map(|l| {
                 let cut = l.find(|c: char| c.is_ascii_digit()).unwrap_or(l.len());
                 l[..cut].to_string()

@@ -2348,3 +2348,16 @@ fn a_path_loaded_twice_keeps_its_place_and_both_nodes_children() {
         check_invariants(&tree);
     }
 }
+
+#[test]
+fn a_limit_leaf_names_its_quota_like_setup_quota() {
+    let of = quota_of_limit_leaf;
+    assert_eq!(of("/zookeeper/quota/a/b/zookeeper_limits"), Some("/a/b"));
+    assert_eq!(of("/zookeeper/quota/zookeeper_limits"), Some(""));
+    assert_eq!(of("/zookeeper/quota/a/zookeeper_stats"), None);
+    // Java's indexOf: the first occurrence.
+    assert_eq!(
+        of("/zookeeper/quota/x/zookeeper_limits/y/zookeeper_limits"),
+        Some("/x")
+    );
+}
