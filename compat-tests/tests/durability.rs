@@ -648,6 +648,56 @@ fn damaged_snapshots_fall_back_as_in_java() {
     }
 }
 
+/// Changes the digest in a plain snapshot's digest trailer and reseals it:
+/// the file stays valid, but the digest no longer matches its tree. The
+/// file ends `digest trailer, seal, last processed zxid, seal`, each seal
+/// the Adler32 of every byte before it and the string "/".
+fn reseal_with_wrong_digest(file: &Path) {
+    const SEAL: usize = 8 + 4 + 1;
+    let mut bytes = fs::read(file).expect("read");
+    let end = bytes.len();
+    let (last_seal, digest_seal) = (end - SEAL, end - SEAL - 8 - SEAL);
+    for seal in [last_seal, digest_seal] {
+        assert_eq!(&bytes[seal + 8..seal + SEAL], b"\0\0\0\x01/", "{file:?}");
+    }
+    // zxid (8), digest version (4), digest (8)
+    let digest = digest_seal - 8;
+    bytes[digest + 7] ^= 0x5a;
+    for seal in [digest_seal, last_seal] {
+        let sum = adler2::adler32_slice(&bytes[..seal]) as i64;
+        bytes[seal..seal + 8].copy_from_slice(&sum.to_be_bytes());
+    }
+    fs::write(file, bytes).expect("write");
+}
+
+#[test]
+fn a_snapshot_with_a_wrong_digest_is_served_and_counted_as_in_java() {
+    let mut server = RzkServer::start(options(""));
+    workload(&server, JavaVersion::V3_9_5, "a");
+    let tree = served(&server);
+    let last = zxid(&server);
+    server.stop();
+    let snapshots = datadir::snapshot_files(&server.version_dir());
+    reseal_with_wrong_digest(snapshots.last().expect("a snapshot"));
+    let mut counts = Vec::new();
+    for kind in [ServerKind::Rzk, ServerKind::Java(JavaVersion::V3_9_5)] {
+        let copy = tempfile::tempdir().expect("tempdir");
+        datadir::copy_dir(&server.data_dir(), copy.path()).expect("copy");
+        let mut other = ServerHandle::unstarted(kind, options("").data_dir(copy.path()));
+        let info = other.start();
+        assert_eq!(info.zxid, last, "{kind}");
+        let count = other.mntr_value("digest_mismatches_count");
+        assert_same_tree(
+            &tree,
+            &served_with_mismatches(&other, &count),
+            &kind.to_string(),
+        );
+        counts.push(count);
+    }
+    assert_eq!(counts[0], counts[1], "rzk's and Java's digest mismatches");
+    assert_ne!(counts[0], "0", "the wrong digest is noticed");
+}
+
 // ----- purge -----------------------------------------------------------------------------
 
 /// `rzk purge DIRS… -n COUNT` (the binary, with Java's argument order).
