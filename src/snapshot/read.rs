@@ -16,7 +16,7 @@ use super::{
     SNAPSHOT_FILE_PREFIX,
 };
 use crate::config::ZooKeeperProperties;
-use crate::tree::{DataTree, TreeConfig, TreeLoader};
+use crate::tree::{node_digest, DataTree, TreeConfig, TreeLoader};
 
 /// How to read: the tree's settings and which trailers to expect, as the
 /// Java server with the same properties would.
@@ -77,26 +77,99 @@ pub struct LoadedSnapshot {
     pub trailers: Trailers,
 }
 
-/// Builds a tree and the session map from the parser's events.
-struct TreeVisitor {
+/// One part of a snapshot, as the parser hands it to the tree builder.
+enum Part {
+    Session {
+        id: i64,
+        timeout_ms: i32,
+    },
+    Acl {
+        index: i64,
+        acl: Vec<ACL>,
+    },
+    /// A node and its digest (0 when the digest is off).
+    Node {
+        node: NodeRecord,
+        digest: i64,
+    },
+}
+
+/// Parts travel in batches of this many, and this many batches may wait:
+/// the parser runs ahead of the builder by at most ~8,000 nodes.
+const BATCH: usize = 1024;
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// The parser's side: batches the parts (computing each node's digest,
+/// a CRC that would otherwise be the builder's) and sends them on.
+struct PartSender {
+    batch: Vec<Part>,
+    tx: std::sync::mpsc::SyncSender<Vec<Part>>,
+    digest_enabled: bool,
+}
+
+impl PartSender {
+    fn push(&mut self, part: Part) -> Result<(), SnapshotError> {
+        self.batch.push(part);
+        if self.batch.len() >= BATCH {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<(), SnapshotError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        // The builder hung up: it failed, and its error is the one reported.
+        self.tx
+            .send(batch)
+            .map_err(|_| SnapshotError::Io(io::Error::other("the tree builder stopped")))
+    }
+}
+
+impl SnapshotVisitor for PartSender {
+    fn session(&mut self, id: i64, timeout_ms: i32) -> Result<(), SnapshotError> {
+        self.push(Part::Session { id, timeout_ms })
+    }
+
+    fn acl(&mut self, index: i64, acl: Vec<ACL>) -> Result<(), SnapshotError> {
+        self.push(Part::Acl { index, acl })
+    }
+
+    fn node(&mut self, node: NodeRecord) -> Result<(), SnapshotError> {
+        let digest = if self.digest_enabled {
+            node_digest(&node.path, node.data.as_deref(), &node.stat)
+        } else {
+            0
+        };
+        self.push(Part::Node { node, digest })
+    }
+}
+
+/// The builder's side: the tree and the session map.
+struct TreeBuilder {
     loader: TreeLoader,
     sessions: BTreeMap<i64, i32>,
 }
 
-impl SnapshotVisitor for TreeVisitor {
-    fn session(&mut self, id: i64, timeout_ms: i32) -> Result<(), SnapshotError> {
-        self.sessions.insert(id, timeout_ms);
-        Ok(())
-    }
-
-    fn acl(&mut self, index: i64, acl: Vec<ACL>) -> Result<(), SnapshotError> {
-        self.loader.insert_acl(index, acl);
-        Ok(())
-    }
-
-    fn node(&mut self, node: NodeRecord) -> Result<(), SnapshotError> {
-        self.loader
-            .add_node(&node.path, node.data.as_deref(), node.acl, node.stat)?;
+impl TreeBuilder {
+    fn add(&mut self, part: Part) -> Result<(), SnapshotError> {
+        match part {
+            Part::Session { id, timeout_ms } => {
+                self.sessions.insert(id, timeout_ms);
+            }
+            Part::Acl { index, acl } => self.loader.insert_acl(index, acl),
+            Part::Node { node, digest } => {
+                self.loader.add_node_with_digest(
+                    &node.path,
+                    node.data.as_deref(),
+                    node.acl,
+                    node.stat,
+                    digest,
+                )?;
+            }
+        }
         Ok(())
     }
 }
@@ -106,17 +179,57 @@ impl SnapshotVisitor for TreeVisitor {
 /// `zxid` (not the 3.9 trailer's, which only the admin restore uses), and
 /// the trailer's digest is expected when replay reaches its zxid, or
 /// compared at once if that is `zxid`.
-pub fn read_snapshot<R: Read>(
+///
+/// Two threads share the work: this one builds the tree while another
+/// reads, checks and decodes the stream (and computes node digests). The
+/// first error in file order is the one returned, as if one thread did both.
+pub fn read_snapshot<R: Read + Send>(
     input: R,
     zxid: i64,
     options: &ReadOptions,
 ) -> Result<LoadedSnapshot, SnapshotError> {
-    let mut visitor = TreeVisitor {
+    let mut builder = TreeBuilder {
         loader: TreeLoader::new(options.tree),
         sessions: BTreeMap::new(),
     };
-    let trailers = parse_snapshot(input, &options.parse_options(), &mut visitor)?;
-    let mut tree = visitor.loader.finish()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Part>>(BATCHES_IN_FLIGHT);
+    let parse_options = options.parse_options();
+    let digest_enabled = options.tree.digest_enabled;
+    let (parsed, built) = std::thread::scope(|scope| {
+        let parser = std::thread::Builder::new()
+            .name("snapshot-parse".into())
+            .spawn_scoped(scope, move || {
+                let mut sender = PartSender {
+                    batch: Vec::with_capacity(BATCH),
+                    tx,
+                    digest_enabled,
+                };
+                let parsed = parse_snapshot(input, &parse_options, &mut sender);
+                // What was read before a failure goes to the builder too:
+                // an error it finds there comes first in the file.
+                let sent = sender.send();
+                let trailers = parsed?;
+                sent.map(|()| trailers)
+            });
+        let parser = match parser {
+            Ok(parser) => parser,
+            Err(e) => return (Err(SnapshotError::Io(e)), Ok(())),
+        };
+        // Receives until the parser is done (or failed: the channel closes).
+        let built = rx.iter().flatten().try_for_each(|part| builder.add(part));
+        // On failure the receiver goes first, so that a parser blocked on a
+        // full channel sees it hung up.
+        drop(rx);
+        let parsed = parser.join().unwrap_or_else(|_| {
+            Err(SnapshotError::Io(io::Error::other(
+                "the snapshot parser panicked",
+            )))
+        });
+        (parsed, built)
+    });
+    built?;
+    let trailers = parsed?;
+    let mut tree = builder.loader.finish()?;
     tree.set_last_processed_zxid(zxid);
     if let Some(digest) = trailers.digest {
         tree.expect_snapshot_digest(digest, zxid);
@@ -124,7 +237,7 @@ pub fn read_snapshot<R: Read>(
     }
     Ok(LoadedSnapshot {
         tree,
-        sessions: visitor.sessions,
+        sessions: builder.sessions,
         zxid,
         path: None,
         trailers,
@@ -133,7 +246,7 @@ pub fn read_snapshot<R: Read>(
 
 /// Opens a snapshot file's decompressed stream, by its name's extension
 /// (`SnapStream.getInputStream`).
-pub fn open_snapshot(path: &Path) -> Result<Box<dyn Read>, SnapshotError> {
+pub fn open_snapshot(path: &Path) -> Result<Box<dyn Read + Send>, SnapshotError> {
     let name = file_name(path);
     let file = BufReader::with_capacity(256 * 1024, File::open(path)?);
     Ok(decompressor(file, compression_from_name(&name))?)

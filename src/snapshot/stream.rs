@@ -424,10 +424,10 @@ impl<R: BufRead> Read for JavaGzReader<R> {
 }
 
 /// A decompressing reader for `compression`.
-pub fn decompressor<'a, R: BufRead + 'a>(
+pub fn decompressor<'a, R: BufRead + Send + 'a>(
     input: R,
     compression: SnapshotCompression,
-) -> io::Result<Box<dyn Read + 'a>> {
+) -> io::Result<Box<dyn Read + Send + 'a>> {
     Ok(match compression {
         SnapshotCompression::Checked => Box::new(input),
         SnapshotCompression::Gzip => Box::new(JavaGzReader::new(input)),

@@ -1559,3 +1559,84 @@ fn the_tools_print_quota_usage_recounted_like_javas_loader() {
         "{text}"
     );
 }
+
+/// A snapshot body (header, no sessions or ACLs) with the root and
+/// `count` children of it, then `tail` (raw bytes).
+fn body_with_children(count: usize, tail: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut body = Vec::new();
+    format::put_header(&mut body);
+    body.extend_from_slice(&[0; 8]);
+    format::put_node(&mut body, "", None, -1, &StatPersisted::default());
+    for i in 0..count {
+        let path = format!("/n{i}");
+        format::put_node(&mut body, &path, Some(b"v"), -1, &StatPersisted::default());
+    }
+    tail(&mut body);
+    body
+}
+
+#[test]
+fn the_first_error_in_file_order_is_reported_across_batches() {
+    let read =
+        |body: &[u8]| read_bytes(body, SnapshotCompression::Checked, 1, TreeConfig::default());
+    // A tree error, then the stream ends: the tree error, even with
+    // thousands of nodes (several batches) before it.
+    for count in [0, 1023, 1024, 5000] {
+        let body = body_with_children(count, |b| {
+            format::put_node(b, "/x/y", None, -1, &StatPersisted::default());
+        });
+        assert!(
+            matches!(
+                read(&body),
+                Err(SnapshotError::Tree(
+                    crate::tree::LoadError::MissingParent { .. }
+                ))
+            ),
+            "{count} nodes before the orphan"
+        );
+    }
+    // A decoding error before a tree error: the decoding error.
+    let body = body_with_children(3000, |b| {
+        b.extend_from_slice(&(-5i32).to_be_bytes());
+        format::put_node(b, "/x/y", None, -1, &StatPersisted::default());
+    });
+    assert!(matches!(
+        read(&body),
+        Err(SnapshotError::BadLength { length: -5, .. })
+    ));
+    // A tree error early in a large file: returned (the parser, blocked on
+    // a full channel, stops), and nothing after it matters.
+    let mut body = Vec::new();
+    format::put_header(&mut body);
+    body.extend_from_slice(&[0; 8]);
+    format::put_node(&mut body, "", None, -1, &StatPersisted::default());
+    format::put_node(&mut body, "/x/y", None, -1, &StatPersisted::default());
+    let body = {
+        let mut rest = body_with_children(50_000, format::put_terminator);
+        rest.drain(..16 + 8);
+        body.extend_from_slice(&rest);
+        body
+    };
+    assert!(matches!(
+        read(&body),
+        Err(SnapshotError::Tree(
+            crate::tree::LoadError::MissingParent { .. }
+        ))
+    ));
+    // The same file without the orphan, sealed, loads whole.
+    let sealed = |count| {
+        body_with_children(count, |b| {
+            format::put_terminator(b);
+            let seal = adler2::adler32_slice(b) as i64;
+            b.extend_from_slice(&seal.to_be_bytes());
+            b.extend_from_slice(b"\0\0\0\x01/");
+        })
+    };
+    let root_only = read(&sealed(0)).expect("load").tree.node_count();
+    let loaded = read(&sealed(50_000)).expect("load");
+    assert_eq!(loaded.tree.node_count(), root_only + 50_000);
+    assert_eq!(
+        loaded.tree.node("/n49999").and_then(|n| n.data()),
+        Some(&b"v"[..])
+    );
+}

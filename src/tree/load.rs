@@ -5,7 +5,9 @@ use std::fmt;
 
 use jute::data::{StatPersisted, ACL};
 
-use super::{crc_of, split_path, AclCache, DataTree, EphemeralType, Node, NodeId, TreeConfig};
+use super::{
+    crc_of, node_digest, split_path, AclCache, DataTree, EphemeralType, Node, NodeId, TreeConfig,
+};
 
 /// Why a node read from a snapshot cannot be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +89,25 @@ impl TreeLoader {
         acl: i64,
         stat: StatPersisted,
     ) -> Result<(), LoadError> {
-        let enabled = self.tree.config.digest_enabled;
+        let digest = if self.tree.config.digest_enabled {
+            node_digest(path, data, &stat)
+        } else {
+            0
+        };
+        self.add_node_with_digest(path, data, acl, stat, digest)
+    }
+
+    /// [`add_node`](Self::add_node) given the node's digest
+    /// ([`node_digest`], or 0 when the tree's digest is off), computed by
+    /// whoever read the node.
+    pub fn add_node_with_digest(
+        &mut self,
+        path: &str,
+        data: Option<&[u8]>,
+        acl: i64,
+        stat: StatPersisted,
+        digest: i64,
+    ) -> Result<(), LoadError> {
         let (parent, name) = if path.is_empty() {
             ("", "")
         } else {
@@ -104,7 +124,6 @@ impl TreeLoader {
             (parent, name)
         };
         let node = Node::new(name, data, acl, stat);
-        let digest = i64::from(crc_of(enabled, path, &node));
         let owner = node.stat.ephemeral_owner;
         if path.is_empty() {
             if self.has_root {
