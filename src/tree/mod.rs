@@ -15,6 +15,7 @@ mod load;
 mod node;
 mod quota;
 mod store;
+mod thin;
 
 #[cfg(test)]
 pub(crate) mod proptests;

@@ -4,6 +4,7 @@
 use bytes::Bytes;
 
 use super::store::{NodeId, NIL};
+use super::thin::ThinBytes;
 use jute::data::{Stat, StatPersisted};
 
 /// The `ephemeralOwner` of a container node (`Long.MIN_VALUE`), recognised
@@ -93,8 +94,8 @@ pub struct Node {
     pub(crate) stat: NodeStat,
     /// A header (LEB128 of the name's length times two, plus one if the
     /// data is null), the last component of the path (`""` for the root),
-    /// then the data.
-    payload: Box<[u8]>,
+    /// then the data; behind a thin pointer.
+    payload: ThinBytes,
     /// The ACL-cache index (−1 = OPEN_ACL_UNSAFE).
     pub(crate) acl: i64,
     pub(crate) parent: NodeId,
@@ -159,22 +160,23 @@ impl std::fmt::Debug for NodeStat {
     }
 }
 
-fn payload(name: &str, data: Option<&[u8]>) -> Box<[u8]> {
-    let data_bytes = data.unwrap_or_default();
-    let mut bytes = Vec::with_capacity(2 + name.len() + data_bytes.len());
-    let mut header = (name.len() as u64) << 1 | u64::from(data.is_none());
+fn payload(name: &str, data: Option<&[u8]>) -> ThinBytes {
+    let header = (name.len() as u64) << 1 | u64::from(data.is_none());
+    let mut prefix = [0u8; 10];
+    let mut n = 0;
+    let mut rest = header;
     loop {
-        let low = (header & 0x7f) as u8;
-        header >>= 7;
-        if header == 0 {
-            bytes.push(low);
+        let low = (rest & 0x7f) as u8;
+        rest >>= 7;
+        if rest == 0 {
+            prefix[n] = low;
+            n += 1;
             break;
         }
-        bytes.push(low | 0x80);
+        prefix[n] = low | 0x80;
+        n += 1;
     }
-    bytes.extend_from_slice(name.as_bytes());
-    bytes.extend_from_slice(data_bytes);
-    bytes.into_boxed_slice()
+    ThinBytes::concat(&[&prefix[..n], name.as_bytes(), data.unwrap_or_default()])
 }
 
 impl Node {
@@ -195,7 +197,8 @@ impl Node {
     fn header(&self) -> (usize, usize, bool) {
         let mut value = 0u64;
         let mut at = 0;
-        while let Some(&byte) = self.payload.get(at) {
+        let payload = self.payload.as_slice();
+        while let Some(&byte) = payload.get(at) {
             value |= u64::from(byte & 0x7f) << (7 * at);
             at += 1;
             if byte & 0x80 == 0 || at == 10 {
@@ -211,7 +214,7 @@ impl Node {
         if null {
             None
         } else {
-            self.payload.get(start + len..)
+            self.payload.as_slice().get(start + len..)
         }
     }
 
@@ -233,7 +236,10 @@ impl Node {
     /// The name's bytes.
     pub(crate) fn name_bytes(&self) -> &[u8] {
         let (start, len, _) = self.header();
-        self.payload.get(start..start + len).unwrap_or_default()
+        self.payload
+            .as_slice()
+            .get(start..start + len)
+            .unwrap_or_default()
     }
 
     /// The last component of the node's path (`""` for the root).
