@@ -6,7 +6,7 @@ CARGO ?= cargo
 # 4: 13.5 s for the harness tests).
 COMPAT_THREADS ?= 3
 
-.PHONY: all build run test compat bench lint golden clean
+.PHONY: all build run test compat bench lint golden miri clean
 
 all: build
 
@@ -60,6 +60,12 @@ golden:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# The tree's unsafe code (tree/thin.rs) under Miri: needs a nightly
+# toolchain with the miri component (rustup +nightly component add miri).
+miri:
+	PROPTEST_CASES=64 MIRIFLAGS=-Zmiri-disable-isolation \
+		$(CARGO) +nightly miri test -p rzk --lib tree::thin
 
 clean:
 	$(CARGO) clean
