@@ -183,6 +183,8 @@ impl TreeBuilder {
 /// Two threads share the work: this one builds the tree while another
 /// reads, checks and decodes the stream (and computes node digests). The
 /// first error in file order is the one returned, as if one thread did both.
+/// When the builder fails first this waits for the parser's current read
+/// to return: fine for a file, not for a stream that can stall (a socket).
 pub fn read_snapshot<R: Read + Send>(
     input: R,
     zxid: i64,

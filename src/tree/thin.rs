@@ -39,7 +39,10 @@ fn leb128(mut value: usize) -> ([u8; 10], usize) {
 impl ThinBytes {
     /// The concatenation of `parts`.
     pub(crate) fn concat(parts: &[&[u8]]) -> ThinBytes {
-        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let len = parts
+            .iter()
+            .try_fold(0usize, |sum, p| sum.checked_add(p.len()))
+            .expect("a byte string's length fits in usize");
         let (prefix, prefix_len) = leb128(len);
         let layout = Self::layout(prefix_len, len);
         // SAFETY: the layout's size is at least 1.
@@ -61,7 +64,10 @@ impl ThinBytes {
 
     fn layout(prefix_len: usize, len: usize) -> Layout {
         // A length that fits in memory fits in a layout of alignment 1.
-        Layout::from_size_align(prefix_len + len, 1).expect("a byte string's layout")
+        let size = prefix_len
+            .checked_add(len)
+            .expect("a byte string's length fits in usize");
+        Layout::from_size_align(size, 1).expect("a byte string's layout")
     }
 
     /// The prefix's length and the bytes' length.
