@@ -614,6 +614,44 @@ pub fn run(config: &SuiteConfig, command: String) -> io::Result<SuiteReport> {
     Ok(report)
 }
 
+/// The zxid `srvr` reports.
+fn served_zxid(server: &Server) -> io::Result<i64> {
+    let reply = super::server::four_letter_word(server.addr().port(), "srvr")?;
+    reply
+        .lines()
+        .find_map(|l| l.strip_prefix("Zxid: 0x"))
+        .and_then(|hex| i64::from_str_radix(hex.trim(), 16).ok())
+        .ok_or_else(|| io::Error::other(format!("{server}: no Zxid in srvr: {reply:?}")))
+}
+
+/// Waits until `server` has a whole snapshot of the tree at `zxid` or
+/// later: the newest file is named for such a zxid, ends as a complete
+/// snapshot does (`isValidSnapshot`) and its size holds still for 200 ms (a
+/// background writer appends in steps).
+fn wait_for_whole_snapshot(server: &Server, zxid: i64, patience: Duration) -> io::Result<()> {
+    let deadline = Instant::now() + patience;
+    let mut last: Option<(String, u64)> = None;
+    loop {
+        let newest = server.snapshots().pop().map(|f| (f.name.clone(), f.size));
+        let valid = newest.as_ref().is_some_and(|(name, _)| {
+            crate::snapshot::zxid_from_name(name, "snapshot") >= zxid
+                && crate::snapshot::is_valid_snapshot(&server.version_dir().join(name))
+                    .unwrap_or(false)
+        });
+        if valid && newest.is_some() && newest == last {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{server}: no whole snapshot after {patience:?} (newest: {newest:?})"),
+            ));
+        }
+        last = newest;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Keeps a server's log as `<work_dir>/<name>.log` (its data dir is
 /// deleted unless `--keep`): where a figure's time went can be read there.
 fn save_log(server: &Server, work_dir: &std::path::Path, name: &str) {
@@ -741,6 +779,8 @@ fn scale_test(
     }
 
     say(&format!("scale: {kind}: restart"));
+    // The restarted server's start-up snapshot is at this zxid or later.
+    let last_zxid = served_zxid(&server)?;
     server.stop();
     let spawned = Instant::now();
     server.spawn()?;
@@ -779,8 +819,9 @@ fn scale_test(
     let restart_ms = spawned.elapsed().as_secs_f64() * 1e3;
     let pid = server.pid().expect("running");
     let rss_after_restart = procfs::process_rss(pid)?;
-    // The largest snapshot file: Java writes its start-up snapshot before
-    // serving, rzk in the background (so the newest file may be partial).
+    // Java writes its start-up snapshot before serving, rzk in the
+    // background: the size is taken once the newest file is whole.
+    wait_for_whole_snapshot(&server, last_zxid, Duration::from_secs(300))?;
     let snapshot_bytes = server.snapshots().iter().map(|f| f.size).max().unwrap_or(0);
     say(&format!(
         "scale: {kind}: serving {restart_ms:.0} ms after the restart; snapshot {:.1} MiB",
