@@ -514,6 +514,17 @@ fn java_3_8_0_then_rzk_then_java() {
 
 // ----- damaged snapshots -----------------------------------------------------------------
 
+/// An rzk server that ran phase `a` of the workload and stopped: its
+/// handle (which owns the data dir), the tree it served and its last zxid.
+fn rzk_after_workload_a() -> (ServerHandle, TreeDump, i64) {
+    let mut server = RzkServer::start(options(""));
+    workload(&server, JavaVersion::V3_9_5, "a");
+    let tree = served(&server);
+    let last = zxid(&server);
+    server.stop();
+    (server, tree, last)
+}
+
 /// A server of `kind` on `dir`: the tree it serves and its zxid, or its
 /// whole log if it exits instead.
 fn serve_or_fail(kind: ServerKind, dir: &Path) -> Result<(TreeDump, i64), String> {
@@ -560,11 +571,7 @@ fn cut_in_half(file: &Path) {
 
 #[test]
 fn damaged_snapshots_fall_back_as_in_java() {
-    let mut server = RzkServer::start(options(""));
-    workload(&server, JavaVersion::V3_9_5, "a");
-    let tree = served(&server);
-    let last = zxid(&server);
-    server.stop();
+    let (server, tree, last) = rzk_after_workload_a();
     let data = server.data_dir();
     let snapshots = datadir::snapshot_files(&server.version_dir());
     assert!(snapshots.len() >= 4);
@@ -672,11 +679,7 @@ fn reseal_with_wrong_digest(file: &Path) {
 
 #[test]
 fn a_snapshot_with_a_wrong_digest_is_served_and_counted_as_in_java() {
-    let mut server = RzkServer::start(options(""));
-    workload(&server, JavaVersion::V3_9_5, "a");
-    let tree = served(&server);
-    let last = zxid(&server);
-    server.stop();
+    let (server, tree, last) = rzk_after_workload_a();
     let snapshots = datadir::snapshot_files(&server.version_dir());
     reseal_with_wrong_digest(snapshots.last().expect("a snapshot"));
     let mut counts = Vec::new();
@@ -736,11 +739,7 @@ fn java_purge(data: &Path, count: u32) {
 #[test]
 fn purge_keeps_what_java_keeps() {
     // The first server's handle owns the data dir: it lives to the end.
-    let mut first = RzkServer::start(options(""));
-    workload(&first, JavaVersion::V3_9_5, "a");
-    let tree = served(&first);
-    let last = zxid(&first);
-    first.stop();
+    let (first, tree, last) = rzk_after_workload_a();
     let data = first.data_dir();
     let before = datadir::listing(&first.version_dir());
 

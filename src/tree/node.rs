@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::store::{NodeId, NIL};
-use super::thin::ThinBytes;
+use super::thin::{leb128, ThinBytes};
 use jute::data::{Stat, StatPersisted};
 
 /// The `ephemeralOwner` of a container node (`Long.MIN_VALUE`), recognised
@@ -161,22 +161,12 @@ impl std::fmt::Debug for NodeStat {
 }
 
 fn payload(name: &str, data: Option<&[u8]>) -> ThinBytes {
-    let header = (name.len() as u64) << 1 | u64::from(data.is_none());
-    let mut prefix = [0u8; 10];
-    let mut n = 0;
-    let mut rest = header;
-    loop {
-        let low = (rest & 0x7f) as u8;
-        rest >>= 7;
-        if rest == 0 {
-            prefix[n] = low;
-            n += 1;
-            break;
-        }
-        prefix[n] = low | 0x80;
-        n += 1;
-    }
-    ThinBytes::concat(&[&prefix[..n], name.as_bytes(), data.unwrap_or_default()])
+    let (header, header_len) = leb128(name.len() << 1 | usize::from(data.is_none()));
+    ThinBytes::concat(&[
+        &header[..header_len],
+        name.as_bytes(),
+        data.unwrap_or_default(),
+    ])
 }
 
 impl Node {

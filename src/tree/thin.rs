@@ -21,7 +21,7 @@ unsafe impl Send for ThinBytes {}
 unsafe impl Sync for ThinBytes {}
 
 /// The LEB128 encoding of `value` and its length.
-fn leb128(mut value: usize) -> ([u8; 10], usize) {
+pub(crate) fn leb128(mut value: usize) -> ([u8; 10], usize) {
     let mut out = [0u8; 10];
     let mut n = 0;
     loop {
