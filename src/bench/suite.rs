@@ -632,13 +632,13 @@ fn wait_for_whole_snapshot(server: &Server, zxid: i64, patience: Duration) -> io
     let deadline = Instant::now() + patience;
     let mut last: Option<(String, u64)> = None;
     loop {
-        let newest = server.snapshots().pop().map(|f| (f.name.clone(), f.size));
+        let newest = server.snapshots().pop().map(|f| (f.name, f.size));
         let valid = newest.as_ref().is_some_and(|(name, _)| {
             crate::snapshot::zxid_from_name(name, "snapshot") >= zxid
                 && crate::snapshot::is_valid_snapshot(&server.version_dir().join(name))
                     .unwrap_or(false)
         });
-        if valid && newest.is_some() && newest == last {
+        if valid && newest == last {
             return Ok(());
         }
         if Instant::now() >= deadline {
